@@ -1,0 +1,199 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/engramhq/engram/backend"
+)
+
+// rankExpr is the bm25 rank of an FTS row, lower is better. The weights
+// follow the index's column order (title, summary, content, tags): a word
+// in the title says most about a memory, one deep in its content least.
+const rankExpr = `bm25(memories_fts, 10.0, 4.0, 1.0, 6.0)`
+
+// matchExpression turns parsed terms into an FTS5 query in which every word
+// is a quoted string, so no input can reach FTS5's operators (AND, NEAR,
+// column filters, ^, *). A term of several words is a phrase; Prefix puts
+// the prefix star outside the closing quote, where FTS5 reads it as an
+// operator on the phrase's last word. It returns "" when no term has a word.
+func matchExpression(terms []backend.Term, matchAny bool) string {
+	parts := make([]string, 0, len(terms))
+	for _, t := range terms {
+		words := make([]string, 0, len(t.Words))
+		for _, w := range t.Words {
+			if w = strings.TrimSpace(w); w != "" {
+				words = append(words, strings.ReplaceAll(w, `"`, `""`))
+			}
+		}
+		if len(words) == 0 {
+			continue
+		}
+		p := `"` + strings.Join(words, " ") + `"`
+		if t.Prefix {
+			p += "*"
+		}
+		parts = append(parts, p)
+	}
+	op := " AND "
+	if matchAny {
+		op = " OR "
+	}
+	return strings.Join(parts, op)
+}
+
+// where collects the conditions and arguments of a query on memories m.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// sql returns " WHERE a AND b", or "" with no conditions.
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// addProjectPath keeps memories of project p or of a directory below it.
+// A range on the column, rather than LIKE, matches the separator exactly,
+// stays case-sensitive like the paths themselves and needs no escaping:
+// every string that starts with base+"/" sorts in [base+"/", base+"0"),
+// '0' being the character after '/'.
+func (w *where) addProjectPath(p string) {
+	if p == "" {
+		return
+	}
+	base := strings.TrimRight(p, "/")
+	w.add("(m.project_path = ? OR (m.project_path >= ? AND m.project_path < ?))", p, base+"/", base+"0")
+}
+
+// searchFilter is every condition of q except the full-text match.
+func searchFilter(q backend.SearchQuery) *where {
+	w := &where{}
+	if len(q.Types) > 0 {
+		w.add("m.type IN (SELECT value FROM json_each(?))", jsonText(q.Types))
+	}
+	if tags := backend.NormalizeTags(q.Tags); len(tags) > 0 {
+		if q.TagMode == backend.TagsAll {
+			w.add(`(SELECT COUNT(*) FROM memory_tags t WHERE t.memory_id = m.id
+				AND t.tag IN (SELECT value FROM json_each(?))) = ?`, jsonText(tags), len(tags))
+		} else {
+			w.add(`m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(?)))`, jsonText(tags))
+		}
+	}
+	w.addProjectPath(q.ProjectPath)
+	if q.MinImportance != nil {
+		w.add("m.importance >= ?", *q.MinImportance)
+	}
+	if q.CreatedAfter != nil {
+		w.add("m.created_at > ?", micros(*q.CreatedAfter))
+	}
+	if q.CreatedBefore != nil {
+		w.add("m.created_at < ?", micros(*q.CreatedBefore))
+	}
+	return w
+}
+
+// SearchMemories runs q: ranked by bm25 when it has terms, newest first
+// when it has none. Ties rank the most recently updated first, then by id,
+// so that pages do not overlap.
+func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*backend.SearchResult, error) {
+	if q.Terms == nil && q.Text != "" {
+		q.Terms = backend.ParseQuery(q.Text)
+	}
+	if q.Limit <= 0 {
+		q.Limit = backend.DefaultSearchLimit
+	}
+	q.Offset = max(q.Offset, 0)
+	res := &backend.SearchResult{Hits: []backend.SearchHit{}}
+	err := s.readTx(ctx, "search memories", func(tx *sql.Tx) error {
+		var err error
+		if match := matchExpression(q.Terms, q.MatchAny); match != "" {
+			err = searchText(ctx, tx, match, q, res)
+		} else {
+			err = searchAll(ctx, tx, q, res)
+		}
+		if err != nil {
+			return err
+		}
+		res.HasMore = q.Offset+len(res.Hits) < res.Total
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// searchText ranks the memories matching the FTS expression match. The
+// page is chosen on (rowid, rank) alone and only its rows are read in full:
+// a frequent word matches thousands of memories whose text need not be
+// loaded to be ranked.
+func searchText(ctx context.Context, tx *sql.Tx, match string, q backend.SearchQuery, res *backend.SearchResult) error {
+	w := searchFilter(q)
+	from := ` FROM memories_fts`
+	if len(w.conds) > 0 {
+		from += ` JOIN memories m ON m.seq = memories_fts.rowid`
+	}
+	w.conds = append([]string{"memories_fts MATCH ?"}, w.conds...)
+	w.args = append([]any{match}, w.args...)
+
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*)`+from+w.sql(), w.args...).Scan(&res.Total); err != nil {
+		return err
+	}
+	if q.Offset >= res.Total {
+		return nil
+	}
+	// The tie-breakers need the memory's updated_at and id, so the page
+	// query always joins memories (only their leading small columns are read).
+	from = ` FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid`
+	args := append(w.args, q.Limit, q.Offset)
+	rows, err := tx.QueryContext(ctx, `WITH page AS (
+			SELECT m.seq AS seq, `+rankExpr+` AS rank, m.updated_at AS updated_at, m.id AS id`+from+w.sql()+`
+			ORDER BY rank, m.updated_at DESC, m.id DESC LIMIT ? OFFSET ?)
+		SELECT `+memoryColumns+`, -page.rank FROM page JOIN memories m ON m.seq = page.seq
+		ORDER BY page.rank, page.updated_at DESC, page.id DESC`, args...)
+	if err != nil {
+		return err
+	}
+	return scanHits(rows, res)
+}
+
+// searchAll lists the memories passing q's filters, newest first.
+func searchAll(ctx context.Context, tx *sql.Tx, q backend.SearchQuery, res *backend.SearchResult) error {
+	w := searchFilter(q)
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memories m`+w.sql(), w.args...).Scan(&res.Total); err != nil {
+		return err
+	}
+	if q.Offset >= res.Total {
+		return nil
+	}
+	args := append(w.args, q.Limit, q.Offset)
+	rows, err := tx.QueryContext(ctx, `SELECT `+memoryColumns+`, 0.0 FROM memories m`+w.sql()+`
+		ORDER BY m.updated_at DESC, m.id DESC LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return err
+	}
+	return scanHits(rows, res)
+}
+
+func scanHits(rows *sql.Rows, res *backend.SearchResult) error {
+	defer rows.Close()
+	for rows.Next() {
+		var score float64
+		m, err := scanMemory(rows, &score)
+		if err != nil {
+			return err
+		}
+		res.Hits = append(res.Hits, backend.SearchHit{Memory: m, Score: score})
+	}
+	return rows.Err()
+}

@@ -1,0 +1,195 @@
+// Package sqlite implements backend.Store on an embedded SQLite file
+// (modernc.org/sqlite, pure Go): WAL journal, busy timeout, foreign keys and
+// an FTS5 index with porter stemming. Several processes may open the same
+// file at once.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/engramhq/engram/backend"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+var _ backend.Store = (*Store)(nil)
+
+// Store is a backend.Store over one SQLite file. Writes go through a pool of
+// one connection so that they queue in Go instead of spinning on the file
+// lock; reads use a separate pool of read-only connections and run
+// concurrently with the writer, which WAL allows.
+type Store struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+}
+
+// pragmas every connection needs. busy_timeout comes first (the driver
+// sorts it first anyway) so that the others wait for a lock instead of
+// failing with SQLITE_BUSY while another process sets the file up.
+const pragmas = "_pragma=busy_timeout(10000)" +
+	"&_pragma=journal_mode(WAL)" +
+	"&_pragma=synchronous(NORMAL)" +
+	"&_pragma=foreign_keys(1)"
+
+// Open opens (creating it and its parent directories when needed) the
+// database at path and brings its schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, backend.Invalid("path", "is required")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, backend.Errorf(backend.EINVALID, "database path %q: %v", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, backend.Errorf(backend.EUNAVAILABLE, "cannot create the directory of %s: %v", abs, err)
+	}
+	// url.URL escapes the characters of the path that would otherwise start
+	// the query string (?, #, %).
+	// SQLite wants URI paths with forward slashes and a leading one, also for
+	// a Windows drive letter.
+	uriPath := filepath.ToSlash(abs)
+	if !strings.HasPrefix(uriPath, "/") {
+		uriPath = "/" + uriPath
+	}
+	name := (&url.URL{Scheme: "file", OmitHost: true, Path: uriPath}).String()
+
+	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a
+	// writer waits (busy_timeout) instead of failing when it upgrades a read
+	// lock that another process's commit has made stale.
+	write, err := sql.Open("sqlite", name+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+
+	s := &Store{path: abs, write: write}
+	if err := s.migrate(ctx); err != nil {
+		write.Close()
+		return nil, err
+	}
+
+	// The read pool opens only after the schema exists; query_only makes a
+	// stray write through it fail instead of taking the write lock.
+	read, err := sql.Open("sqlite", name+"?"+pragmas+"&_query_only=1")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	read.SetConnMaxIdleTime(0)
+	read.SetConnMaxLifetime(0)
+	s.read = read
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks that both pools can reach the file.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return s.fail(ctx, "ping", err)
+	}
+	if err := s.read.PingContext(ctx); err != nil {
+		return s.fail(ctx, "ping", err)
+	}
+	return nil
+}
+
+// Close closes both pools. The last connection to close checkpoints the WAL
+// into the main file.
+func (s *Store) Close() error {
+	var errs []error
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	errs = append(errs, s.write.Close())
+	return errors.Join(errs...)
+}
+
+// readTx runs fn in a read-only (deferred) transaction: one consistent
+// snapshot for every query of fn, taken without blocking the writer.
+func (s *Store) readTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	// Commit of a read transaction only releases the snapshot; its error
+	// cannot change what fn read.
+	tx.Commit()
+	return nil
+}
+
+// writeTx runs fn in an immediate transaction and commits it.
+func (s *Store) writeTx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+// fail turns a driver error into a domain error: the caller's ended context
+// (whatever the driver made of the interrupt), EUNAVAILABLE for a file that
+// is locked, unreadable or gone, ECONFLICT for a constraint clash. Domain
+// errors pass through unchanged.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	var de *backend.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &de):
+		return err
+	case ctx.Err() != nil:
+		return fmt.Errorf("sqlite: %s: %w", op, ctx.Err())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	case errors.Is(err, sql.ErrConnDone), err.Error() == "sql: database is closed":
+		return backend.Errorf(backend.EUNAVAILABLE, "the database %s is closed", s.path)
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return backend.Errorf(backend.EUNAVAILABLE,
+			"the database %s stayed locked by another connection or process for too long; try again (%s failed: %v)", s.path, op, err)
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY,
+		sqlite3.SQLITE_PERM, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_PROTOCOL, sqlite3.SQLITE_NOLFS:
+		return backend.Errorf(backend.EUNAVAILABLE, "cannot use the database %s: %v", s.path, err)
+	case sqlite3.SQLITE_CONSTRAINT:
+		return backend.Errorf(backend.ECONFLICT, "%s clashes with stored data: %v", op, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
