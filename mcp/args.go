@@ -383,11 +383,15 @@ func (o *object) decode(prefix string, data json.RawMessage, dst reflect.Value, 
 		}
 	}
 	slices.Sort(unknown)
+	what, takes := "argument", "this tool takes"
+	if prefix != "" {
+		what, takes = "field", strings.TrimSuffix(prefix, ".")+" takes"
+	}
 	for _, name := range unknown {
 		if guess := o.guess(name); guess != "" {
-			errs.add("%s%s: unknown argument; did you mean %q? Arguments: %s", prefix, name, guess, o.names())
+			errs.add("%s%s: unknown %s; did you mean %q?", prefix, name, what, guess)
 		} else {
-			errs.add("%s%s: unknown argument; arguments: %s", prefix, name, o.names())
+			errs.add("%s%s: unknown %s; %s %s", prefix, name, what, takes, o.names())
 		}
 	}
 	for _, f := range o.fields {

@@ -191,4 +191,3 @@ func (e *env) count() (memories, relationships int) {
 	}
 	return st.Memories, st.Relationships
 }
-
