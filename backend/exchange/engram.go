@@ -53,7 +53,7 @@ func Export(ctx context.Context, svc *backend.Service, w io.Writer) (Counts, err
 	}
 
 	fmt.Fprintf(bw, `{"format":%q,"format_version":%d,"exported_at":%q,`+"\n"+`"memories":[`+"\n",
-		FormatEngram, FormatVersion, backend.Now().Format(time.RFC3339Nano))
+		string(FormatEngram), FormatVersion, backend.Now().Format(time.RFC3339Nano))
 	err := svc.Store().ExportMemories(ctx, func(m *backend.Memory) error {
 		n.Memories++
 		return write(m)

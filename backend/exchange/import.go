@@ -234,11 +234,11 @@ func (im *importer) resolveLate(ctx context.Context, it *Item) error {
 				return err
 			}
 		}
-		what := "memory"
+		what := "a memory"
 		if im.rep.Format == FormatJSONL {
-			what = "entity"
+			what = "an entity"
 		}
-		im.skip(KindRelationship, it.Where, fmt.Sprintf("%q -%s-> %q: %q is not a %s of this file (or it was skipped)",
+		im.skip(KindRelationship, it.Where, fmt.Sprintf("%q -%s-> %q: %q is not %s of this file (or it was skipped)",
 			short(it.From), r.Type, short(it.To), short(end.name), what))
 		return nil
 	}
