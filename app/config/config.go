@@ -84,7 +84,13 @@ type Config struct {
 	// Neo4j is the connection of the Neo4j backend.
 	Neo4j Neo4j `json:"neo4j"`
 
-	path          string     // of config.json
+	// Dir is the config directory: config.json and the token live there.
+	Dir string `json:"-"`
+	// Warnings are for the user: a config file other users could read
+	// (Load then makes it private, since it may hold the Neo4j password)
+	// and keys Engram does not know (a typo would otherwise go unnoticed).
+	Warnings []string `json:"-"`
+
 	defaultSQLite string     // SQLitePath when none is set
 	overrides     []override // environment variables applied by Load
 }
@@ -125,7 +131,7 @@ type override struct {
 // Default returns the settings Engram uses when config.json is absent.
 func Default(dirs Directories) *Config {
 	c := &Config{
-		path:          filepath.Join(dirs.Config, FileName),
+		Dir:           dirs.Config,
 		defaultSQLite: filepath.Join(dirs.Data, DatabaseName),
 	}
 	c.fillDefaults()
@@ -145,7 +151,7 @@ func (c *Config) fillDefaults() {
 }
 
 // Path returns the path of the config file the settings belong to.
-func (c *Config) Path() string { return c.path }
+func (c *Config) Path() string { return filepath.Join(c.Dir, FileName) }
 
 // Overridden returns the environment variables that replaced settings of
 // the file, so that a settings page can say why a change does not apply.
@@ -157,21 +163,26 @@ func (c *Config) Overridden() []string {
 	return names
 }
 
-// Load reads dirs.Config/config.json (the defaults when it does not exist)
-// and applies the environment overrides ENGRAM_BACKEND, ENGRAM_DB,
-// ENGRAM_ADDR, NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and
-// NEO4J_DATABASE; an empty variable counts as unset. It does not validate:
-// call Validate.
-//
-// The warnings are for the user: a config file that other users could read
-// (its permissions are then fixed to 0600, since it may hold the Neo4j
-// password) and keys Engram does not know (a typo would otherwise go
-// unnoticed).
-func Load(dirs Directories) (c *Config, warnings []string, err error) {
-	c = Default(dirs)
-	warnings, err = c.readFile()
+// Load reads Engram's settings from the directories of Dirs; see LoadFrom.
+func Load() (*Config, error) {
+	dirs, err := Dirs()
 	if err != nil {
-		return nil, warnings, err
+		return nil, err
+	}
+	return LoadFrom(dirs)
+}
+
+// LoadFrom reads dirs.Config/config.json (the defaults when it does not
+// exist), applies the environment overrides ENGRAM_BACKEND, ENGRAM_DB,
+// ENGRAM_ADDR, NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and
+// NEO4J_DATABASE (an empty variable counts as unset), and validates the
+// result. When only the validation fails, the settings are returned with
+// the error, so that a settings page can show them next to what to fix;
+// anything else that uses them must stop at the error.
+func LoadFrom(dirs Directories) (*Config, error) {
+	c := Default(dirs)
+	if err := c.readFile(); err != nil {
+		return nil, err
 	}
 	for _, s := range settings {
 		v := os.Getenv(s.env)
@@ -184,48 +195,56 @@ func Load(dirs Directories) (c *Config, warnings []string, err error) {
 	}
 	c.Backend = strings.ToLower(strings.TrimSpace(c.Backend))
 	c.SQLitePath = expandHome(c.SQLitePath)
-	return c, warnings, nil
+	return c, c.Validate()
 }
 
-func (c *Config) readFile() (warnings []string, err error) {
-	f, err := os.Open(c.path)
+func (c *Config) readFile() error {
+	path := c.Path()
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", c.path, err)
+		return fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
 	// Windows has no permission bits to check: the file inherits the ACL of
 	// the user's profile directory.
 	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		if err := f.Chmod(0o600); err != nil {
-			warnings = append(warnings, fmt.Sprintf("%s can be read by other users (mode %04o) and its permissions could not be fixed: %v; run chmod 600 on it", c.path, fi.Mode().Perm(), err))
+			c.warn("%s can be read by other users (mode %04o) and its permissions could not be fixed: %v; run chmod 600 on it", path, fi.Mode().Perm(), err)
 		} else {
-			warnings = append(warnings, fmt.Sprintf("%s could be read by other users (mode %04o); its mode is now 0600", c.path, fi.Mode().Perm()))
+			c.warn("%s could be read by other users (mode %04o); its mode is now 0600", path, fi.Mode().Perm())
 		}
 	}
 	// A config file is small; a huge one is a mistake, not something to load.
 	const limit = 1 << 20
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return warnings, fmt.Errorf("read %s: %w", c.path, err)
+		return fmt.Errorf("read %s: %w", path, err)
 	}
 	if len(data) > limit {
-		return warnings, fmt.Errorf("%s is larger than %d bytes, which no Engram config file is; move it away", c.path, limit)
+		return fmt.Errorf("%s is larger than %d bytes, which no Engram config file is; move it away", path, limit)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return warnings, nil
+		return nil
 	}
 	if err := json.Unmarshal(data, c); err != nil {
-		return warnings, fmt.Errorf("%s: %s; fix the file or delete it to start from the defaults", c.path, jsonErrorAt(data, err))
+		return fmt.Errorf("%s: %s; fix the file or delete it to start from the defaults", path, jsonErrorAt(data, err))
 	}
 	c.fillDefaults()
-	return append(warnings, unknownKeys(c.path, data)...), nil
+	for _, k := range unknownKeys(data) {
+		c.warn("%s: unknown setting %q is ignored", path, k)
+	}
+	return nil
 }
 
-// unknownKeys warns about keys of the file that no setting reads.
-func unknownKeys(path string, data []byte) []string {
+func (c *Config) warn(format string, args ...any) {
+	c.Warnings = append(c.Warnings, fmt.Sprintf(format, args...))
+}
+
+// unknownKeys returns the keys of the file that no setting reads, sorted.
+func unknownKeys(data []byte) []string {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(data, &top) != nil {
 		return nil
@@ -252,11 +271,7 @@ func unknownKeys(path string, data []byte) []string {
 		}
 	}
 	slices.Sort(keys)
-	var warnings []string
-	for _, k := range keys {
-		warnings = append(warnings, fmt.Sprintf("%s: unknown setting %q is ignored", path, k))
-	}
-	return warnings
+	return keys
 }
 
 // jsonErrorAt describes a JSON error with its line and column.
@@ -361,7 +376,7 @@ func (c *Config) source(key string) string {
 			return o.setting.env
 		}
 	}
-	return c.path
+	return c.Path()
 }
 
 // checkAddr accepts only loopback addresses: the app serves everyone's
@@ -419,8 +434,8 @@ func checkNeo4jURI(uri string) string {
 // must not end up in the file. A SQLitePath equal to the default is left
 // out, so that the database follows XDG_DATA_HOME.
 func (c *Config) Save() error {
-	if c.path == "" {
-		return errors.New("config: no file to save to; get the Config from Load or Default")
+	if c.Dir == "" {
+		return errors.New("config: no directory to save to; get the Config from Load or Default")
 	}
 	out := *c
 	for _, o := range c.overrides {
@@ -435,10 +450,10 @@ func (c *Config) Save() error {
 	if err != nil {
 		return err
 	}
-	if err := ensurePrivateDir(filepath.Dir(c.path)); err != nil {
+	if err := ensurePrivateDir(c.Dir); err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, append(data, '\n'), 0o600)
+	return writeFileAtomic(c.Path(), append(data, '\n'), 0o600)
 }
 
 // ensurePrivateDir creates dir with mode 0700, and takes group and other

@@ -62,12 +62,17 @@ func TestDirs(t *testing.T) {
 		})
 	}
 	t.Run("FromEnvironment", func(t *testing.T) {
+		clearEnv(t)
 		root := t.TempDir()
 		t.Setenv("XDG_CONFIG_HOME", filepath.Join(root, "c"))
 		t.Setenv("XDG_DATA_HOME", filepath.Join(root, "d"))
 		got, err := Dirs()
 		if err != nil || got.Config != filepath.Join(root, "c", "engram") || got.Data != filepath.Join(root, "d", "engram") {
 			t.Errorf("Dirs() = %+v, %v", got, err)
+		}
+		c, err := Load()
+		if err != nil || c.Dir != got.Config || c.SQLitePath != filepath.Join(root, "d", "engram", DatabaseName) {
+			t.Errorf("Load() = %+v, %v; want the XDG directories", c, err)
 		}
 	})
 }
@@ -117,10 +122,11 @@ func TestLoad(t *testing.T) {
 			if tt.file != "" {
 				writeConfig(t, dirs, tt.file, 0o600)
 			}
-			c, warnings, err := Load(dirs)
+			c, err := LoadFrom(dirs)
 			if err != nil {
 				t.Fatal(err)
 			}
+			warnings := c.Warnings
 			want := tt.want
 			if want.SQLitePath == "" {
 				want.SQLitePath = filepath.Join(dirs.Data, DatabaseName)
@@ -154,10 +160,11 @@ func TestLoadFixesPermissions(t *testing.T) {
 	clearEnv(t)
 	dirs := testDirs(t)
 	path := writeConfig(t, dirs, `{"addr":"127.0.0.1:7711"}`, 0o644)
-	_, warnings, err := Load(dirs)
+	c, err := LoadFrom(dirs)
 	if err != nil {
 		t.Fatal(err)
 	}
+	warnings := c.Warnings
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "mode 0644") || !strings.Contains(warnings[0], "now 0600") {
 		t.Errorf("warnings %q, want one about the fixed mode", warnings)
 	}
@@ -178,7 +185,10 @@ func TestLoadErrors(t *testing.T) {
 			clearEnv(t)
 			dirs := testDirs(t)
 			path := writeConfig(t, dirs, tt.file, 0o600)
-			_, _, err := Load(dirs)
+			c, err := LoadFrom(dirs)
+			if c != nil {
+				t.Errorf("LoadFrom returned settings from a broken file: %+v", c)
+			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
 				t.Errorf("error %v, want one naming %s and containing %q", err, path, tt.want)
 			}
@@ -242,11 +252,10 @@ func TestValidateNamesEnvAndReportsAll(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("ENGRAM_ADDR", "0.0.0.0:7711")
 	t.Setenv("ENGRAM_BACKEND", "mysql")
-	c, _, err := Load(testDirs(t))
-	if err != nil {
-		t.Fatal(err)
+	c, err := LoadFrom(testDirs(t))
+	if c == nil || err == nil {
+		t.Fatalf("LoadFrom = %v, %v; want the settings and the validation error", c, err)
 	}
-	err = c.Validate()
 	msg := err.Error()
 	for _, want := range []string{"backend (from ENGRAM_BACKEND)", "addr (from ENGRAM_ADDR)"} {
 		if !strings.Contains(msg, want) {
@@ -260,8 +269,8 @@ func TestSave(t *testing.T) {
 	dirs := testDirs(t)
 	t.Setenv("NEO4J_PASSWORD", "from-env")
 	t.Setenv("ENGRAM_ADDR", "127.0.0.1:9999")
-	writeConfig(t, dirs, `{"addr":"127.0.0.1:8000","neo4j":{"password":"from-file"}}`, 0o600)
-	c, _, err := Load(dirs)
+	writeConfig(t, dirs, `{"addr":"127.0.0.1:8000","neo4j":{"username":"neo4j","password":"from-file"}}`, 0o600)
+	c, err := LoadFrom(dirs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,6 +289,7 @@ func TestSave(t *testing.T) {
   "addr": "127.0.0.1:7000",
   "neo4j": {
     "uri": "bolt://localhost:7687",
+    "username": "neo4j",
     "password": "from-file"
   }
 }
@@ -301,7 +311,7 @@ func TestSave(t *testing.T) {
 	}
 
 	clearEnv(t)
-	again, _, err := Load(dirs)
+	again, err := LoadFrom(dirs)
 	if err != nil {
 		t.Fatal(err)
 	}

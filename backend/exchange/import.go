@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/engramhq/engram/backend"
@@ -37,6 +38,22 @@ type Report struct {
 	WarningCount  int      `json:"warning_count"`
 }
 
+// String summarises the report for a person, warnings included, one per
+// line.
+func (r Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: memories %d created, %d updated, %d skipped; relationships %d created, %d updated, %d skipped",
+		r.Format, r.Memories.Created, r.Memories.Updated, r.Memories.Skipped,
+		r.Relationships.Created, r.Relationships.Updated, r.Relationships.Skipped)
+	for _, w := range r.Warnings {
+		b.WriteString("\nwarning: " + w)
+	}
+	if more := r.WarningCount - len(r.Warnings); more > 0 {
+		fmt.Fprintf(&b, "\n… and %d more warnings", more)
+	}
+	return b.String()
+}
+
 // Progress says how far an import has got. Items are counted when the file
 // says how many it holds (Total > 0); otherwise Bytes of Size tell, and
 // Size is 0 when the size of the input is unknown (a pipe).
@@ -47,6 +64,30 @@ type Progress struct {
 	Bytes         int64 `json:"bytes"`         // bytes read so far
 	Size          int64 `json:"size"`          // size of the file, 0 when unknown
 	Done          bool  `json:"done"`          // the last report of the import
+}
+
+// Fraction returns how much of the import is done, from 0 to 1: by records
+// when the file says how many it holds, else by bytes, else 0 until the
+// end.
+func (p Progress) Fraction() float64 {
+	switch {
+	case p.Done:
+		return 1
+	case p.Total > 0:
+		return min(float64(p.Memories+p.Relationships)/float64(p.Total), 1)
+	case p.Size > 0:
+		return min(float64(p.Bytes)/float64(p.Size), 1)
+	}
+	return 0
+}
+
+// String says what has been read, such as "120 of 311 records" or
+// "120 memories, 0 relationships".
+func (p Progress) String() string {
+	if p.Total > 0 {
+		return fmt.Sprintf("%d of %d records", p.Memories+p.Relationships, p.Total)
+	}
+	return fmt.Sprintf("%d memories, %d relationships", p.Memories, p.Relationships)
 }
 
 // Import reads a memory file of any known format (see Detect) and writes

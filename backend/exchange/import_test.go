@@ -409,3 +409,39 @@ func TestImportCanceled(t *testing.T) {
 		t.Errorf("error %v, want a cancellation", err)
 	}
 }
+
+func TestReportString(t *testing.T) {
+	rep := Report{
+		Format:   FormatMemoryGraph,
+		Memories: Tally{Created: 5, Skipped: 1}, Relationships: Tally{Created: 4, Updated: 1},
+		Warnings: []string{"memories[2] (line 9): id: missing; memory skipped"}, WarningCount: 3,
+	}
+	want := "MemoryGraph JSON export: memories 5 created, 0 updated, 1 skipped; relationships 4 created, 1 updated, 0 skipped\n" +
+		"warning: memories[2] (line 9): id: missing; memory skipped\n" +
+		"… and 2 more warnings"
+	if got := rep.String(); got != want {
+		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Progress
+		frac float64
+		text string
+	}{
+		{"ByRecords", Progress{Memories: 3, Relationships: 1, Total: 8, Bytes: 10, Size: 100}, 0.5, "4 of 8 records"},
+		{"ByBytes", Progress{Memories: 3, Bytes: 25, Size: 100}, 0.25, "3 memories, 0 relationships"},
+		{"Unknown", Progress{Memories: 3, Bytes: 25}, 0, "3 memories, 0 relationships"},
+		{"Done", Progress{Memories: 3, Bytes: 25, Done: true}, 1, "3 memories, 0 relationships"},
+		{"MoreThanDeclared", Progress{Memories: 9, Total: 8}, 1, "9 of 8 records"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if f, s := tt.p.Fraction(), tt.p.String(); f != tt.frac || s != tt.text {
+				t.Errorf("Fraction, String = %v, %q; want %v, %q", f, s, tt.frac, tt.text)
+			}
+		})
+	}
+}

@@ -238,6 +238,9 @@ func (w *objectWalker) token() (json.Token, error) {
 	if err != nil {
 		return nil, w.syntax(err)
 	}
+	// Moving the line count along lets the line counter drop the bytes it
+	// keeps, also while a large unknown value is skipped token by token.
+	w.lc.lineAt(w.dec.InputOffset())
 	return tok, nil
 }
 
