@@ -83,7 +83,16 @@ func newEnv(t *testing.T) *env {
 
 func initialize(t testing.TB, c *mcpclient.Client) *mcpgo.InitializeResult {
 	t.Helper()
+	return initializeAt(t, c, "")
+}
+
+// initializeAt initializes with a preferred protocol version: "" lets the
+// client try 2026-07-28 (no sessions) first, an earlier version makes it
+// use the initialize handshake and a session.
+func initializeAt(t testing.TB, c *mcpclient.Client, version string) *mcpgo.InitializeResult {
+	t.Helper()
 	req := mcpgo.InitializeRequest{}
+	req.Params.ProtocolVersion = version
 	req.Params.ClientInfo = mcpgo.Implementation{Name: "engram-test", Version: "1"}
 	res, err := c.Initialize(context.Background(), req)
 	if err != nil {
