@@ -332,11 +332,20 @@ func scalarSchema(k argKind, enum []string) *orderedObject {
 
 // ---- decoding ----
 
+// maxProblems is how many problems an argument error spells out; a call
+// wrong in a thousand ways gets a readable answer, not a wall of text.
+const maxProblems = 10
+
 // argError lists everything wrong with a call's arguments, each problem
 // naming its field, so the assistant can fix them all in one retry.
 type argError struct{ problems []string }
 
-func (e *argError) Error() string { return strings.Join(e.problems, "; ") }
+func (e *argError) Error() string {
+	if n := len(e.problems); n > maxProblems {
+		return strings.Join(e.problems[:maxProblems], "; ") + fmt.Sprintf("; and %d more problems", n-maxProblems)
+	}
+	return strings.Join(e.problems, "; ")
+}
 
 func (e *argError) add(format string, args ...any) {
 	e.problems = append(e.problems, fmt.Sprintf(format, args...))
@@ -389,9 +398,9 @@ func (o *object) decode(prefix string, data json.RawMessage, dst reflect.Value, 
 	}
 	for _, name := range unknown {
 		if guess := o.guess(name); guess != "" {
-			errs.add("%s%s: unknown %s; did you mean %q?", prefix, name, what, guess)
+			errs.add("%s%s: unknown %s; did you mean %q?", prefix, clip(name, 60), what, guess)
 		} else {
-			errs.add("%s%s: unknown %s; %s %s", prefix, name, what, takes, o.names())
+			errs.add("%s%s: unknown %s; %s %s", prefix, clip(name, 60), what, takes, o.names())
 		}
 	}
 	for _, f := range o.fields {
@@ -521,7 +530,7 @@ func (f *field) decode(path string, v json.RawMessage, dst reflect.Value, errs *
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			var s string
 			if json.Unmarshal(m[k], &s) != nil {
-				errs.add("%s.%s: must be a string (got %s)", path, k, shorten(m[k]))
+				errs.add("%s.%s: must be a string (got %s)", path, clip(k, 60), shorten(m[k]))
 				continue
 			}
 			out.SetMapIndex(reflect.ValueOf(k), reflect.ValueOf(s))

@@ -51,6 +51,8 @@ func FuzzToolArguments(f *testing.F) {
 			t.Fatalf("%s(%q): tool error without a message", req.Params.Name, args)
 		case res.IsError && strings.Contains(text, "internal error"):
 			t.Fatalf("%s(%q): %s\n%s", req.Params.Name, args, text, logs)
+		case res.IsError && len(text) > 8<<10: // ten problems, each at most one enum list long
+			t.Fatalf("%s(%q): an error of %d bytes", req.Params.Name, args, len(text))
 		case !res.IsError && res.StructuredContent == nil:
 			t.Fatalf("%s(%q): success without structured content", req.Params.Name, args)
 		}
