@@ -219,14 +219,8 @@ func answers(m []byte, id json.RawMessage) bool {
 	return json.Compact(&a, r.ID) == nil && json.Compact(&b, id) == nil && bytes.Equal(a.Bytes(), b.Bytes())
 }
 
-// post sends one message with the session's headers.
+// post sends one message of the client's with the session's headers.
 func (f *forwarder) post(ctx context.Context, body []byte, msg envelope) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
 	f.mu.Lock()
 	session, version := f.session, f.version
 	f.mu.Unlock()
@@ -238,14 +232,27 @@ func (f *forwarder) post(ctx context.Context, body []byte, msg envelope) (*http.
 	if json.Unmarshal(msg.Params, &meta) == nil && meta.Meta.ProtocolVersion() != "" {
 		version = meta.Meta.ProtocolVersion()
 	}
-	f.setHeaders(req, session, version)
+	req, err := f.request(ctx, http.MethodPost, body, session, version)
+	if err != nil {
+		return nil, err
+	}
 	for k, v := range mcpgo.StandardHeaders(version, mcpgo.MCPMethod(msg.Method), msg.Params) {
 		req.Header.Set(k, v)
 	}
 	return f.client.Do(req)
 }
 
-func (f *forwarder) setHeaders(req *http.Request, session, version string) {
+// request builds a request to the endpoint with the token and, when known,
+// the session and protocol version headers.
+func (f *forwarder) request(ctx context.Context, method string, body []byte, session, version string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, f.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+	}
 	req.Header.Set("Authorization", "Bearer "+f.token)
 	if session != "" && !mcpgo.IsModernProtocol(version) {
 		req.Header.Set(mcpgo.HeaderSessionID, session)
@@ -253,6 +260,7 @@ func (f *forwarder) setHeaders(req *http.Request, session, version string) {
 	if version != "" {
 		req.Header.Set(mcpgo.HeaderProtocolVersion, version)
 	}
+	return req, nil
 }
 
 // noteVersion records the protocol version of an initialize result.
@@ -283,39 +291,29 @@ func (f *forwarder) reopen(ctx context.Context, lost string) bool {
 	if f.session != lost {
 		return true // another request re-opened it already
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.endpoint, bytes.NewReader(f.initReq))
-	if err != nil {
-		return false
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	f.setHeaders(req, "", "")
-	res, err := f.client.Do(req)
-	if err != nil {
-		return false
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxMessageBytes))
-	sid := res.Header.Get(mcpgo.HeaderSessionID)
-	if res.StatusCode != http.StatusOK || sid == "" {
-		return false
-	}
-	f.session = sid
 	note, _ := json.Marshal(mcpgo.JSONRPCNotification{
 		JSONRPC:      mcpgo.JSONRPC_VERSION,
 		Notification: mcpgo.Notification{Method: string(mcpgo.MethodNotificationInitialized)},
 	})
-	if req, err = http.NewRequestWithContext(ctx, http.MethodPost, f.endpoint, bytes.NewReader(note)); err != nil {
+	send := func(body []byte, session, version string) *http.Response {
+		req, err := f.request(ctx, http.MethodPost, body, session, version)
+		if err != nil {
+			return nil
+		}
+		res, err := f.client.Do(req)
+		if err != nil {
+			return nil
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxMessageBytes))
+		_ = res.Body.Close()
+		return res
+	}
+	res := send(f.initReq, "", "")
+	if res == nil || res.StatusCode != http.StatusOK || res.Header.Get(mcpgo.HeaderSessionID) == "" {
 		return false
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	f.setHeaders(req, f.session, f.version)
-	if res, err = f.client.Do(req); err != nil {
-		return false
-	}
-	_ = res.Body.Close()
-	return true
+	f.session = res.Header.Get(mcpgo.HeaderSessionID)
+	return send(note, f.session, f.version) != nil
 }
 
 // endSession tells the server the session is over.
@@ -326,11 +324,10 @@ func (f *forwarder) endSession(ctx context.Context) {
 	if session == "" || mcpgo.IsModernProtocol(version) {
 		return
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, f.endpoint, nil)
+	req, err := f.request(ctx, http.MethodDelete, nil, session, version)
 	if err != nil {
 		return
 	}
-	f.setHeaders(req, session, version)
 	if resp, err := f.client.Do(req); err == nil {
 		_ = resp.Body.Close()
 	}
