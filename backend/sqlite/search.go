@@ -75,17 +75,23 @@ func (w *where) addProjectPath(p string) {
 	w.add("(m.project_path = ? OR (m.project_path >= ? AND m.project_path < ?))", p, base+"/", base+"0")
 }
 
-// searchFilter is every condition of q except the full-text match.
-func searchFilter(q backend.SearchQuery) *where {
+// searchFilter is every condition of q except the full-text match. With
+// matched set, the full-text index drives the query and a tag condition is
+// checked per candidate; without it, the tag index may drive the query.
+func searchFilter(q backend.SearchQuery, matched bool) *where {
 	w := &where{}
 	if len(q.Types) > 0 {
 		w.add("m.type IN (SELECT value FROM json_each(?))", jsonText(q.Types))
 	}
 	if tags := backend.NormalizeTags(q.Tags); len(tags) > 0 {
-		if q.TagMode == backend.TagsAll {
+		switch {
+		case q.TagMode == backend.TagsAll:
 			w.add(`(SELECT COUNT(*) FROM memory_tags t WHERE t.memory_id = m.id
 				AND t.tag IN (SELECT value FROM json_each(?))) = ?`, jsonText(tags), len(tags))
-		} else {
+		case matched:
+			w.add(`EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id
+				AND t.tag IN (SELECT value FROM json_each(?)))`, jsonText(tags))
+		default:
 			w.add(`m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(?)))`, jsonText(tags))
 		}
 	}
@@ -103,8 +109,7 @@ func searchFilter(q backend.SearchQuery) *where {
 }
 
 // SearchMemories runs q: ranked by bm25 when it has terms, newest first
-// when it has none. Ties rank the most recently updated first, then by id,
-// so that pages do not overlap.
+// when its text is empty, nothing when its text has no searchable word.
 func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*backend.SearchResult, error) {
 	if q.Terms == nil && q.Text != "" {
 		q.Terms = backend.ParseQuery(q.Text)
@@ -116,9 +121,13 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	res := &backend.SearchResult{Hits: []backend.SearchHit{}}
 	err := s.readTx(ctx, "search memories", func(tx *sql.Tx) error {
 		var err error
-		if match := matchExpression(q.Terms, q.MatchAny); match != "" {
+		switch match := matchExpression(q.Terms, q.MatchAny); {
+		case match != "":
 			err = searchText(ctx, tx, match, q, res)
-		} else {
+		case strings.TrimSpace(q.Text) != "":
+			// Text made only of stop words or punctuation asks for nothing
+			// that could match; only an empty text lists every memory.
+		default:
 			err = searchAll(ctx, tx, q, res)
 		}
 		if err != nil {
@@ -133,12 +142,14 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	return res, nil
 }
 
-// searchText ranks the memories matching the FTS expression match. The
-// page is chosen on (rowid, rank) alone and only its rows are read in full:
-// a frequent word matches thousands of memories whose text need not be
-// loaded to be ranked.
+// searchText ranks the memories matching the FTS expression match. Ranking
+// costs a bm25 evaluation for every match, so the page is chosen on the
+// index alone (plus the memory's filter columns when q has filters) and only
+// its rows are read in full. Equal scores rank the memory stored last (the
+// highest seq, which is the index's rowid) first: a total order, so pages
+// never overlap, that needs no lookup of the memory.
 func searchText(ctx context.Context, tx *sql.Tx, match string, q backend.SearchQuery, res *backend.SearchResult) error {
-	w := searchFilter(q)
+	w := searchFilter(q, true)
 	from := ` FROM memories_fts`
 	if len(w.conds) > 0 {
 		from += ` JOIN memories m ON m.seq = memories_fts.rowid`
@@ -152,15 +163,11 @@ func searchText(ctx context.Context, tx *sql.Tx, match string, q backend.SearchQ
 	if q.Offset >= res.Total {
 		return nil
 	}
-	// The tie-breakers need the memory's updated_at and id, so the page
-	// query always joins memories (only their leading small columns are read).
-	from = ` FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid`
-	args := append(w.args, q.Limit, q.Offset)
 	rows, err := tx.QueryContext(ctx, `WITH page AS (
-			SELECT m.seq AS seq, `+rankExpr+` AS rank, m.updated_at AS updated_at, m.id AS id`+from+w.sql()+`
-			ORDER BY rank, m.updated_at DESC, m.id DESC LIMIT ? OFFSET ?)
+			SELECT memories_fts.rowid AS seq, `+rankExpr+` AS rank`+from+w.sql()+`
+			ORDER BY rank, memories_fts.rowid DESC LIMIT ? OFFSET ?)
 		SELECT `+memoryColumns+`, -page.rank FROM page JOIN memories m ON m.seq = page.seq
-		ORDER BY page.rank, page.updated_at DESC, page.id DESC`, args...)
+		ORDER BY page.rank, page.seq DESC`, append(w.args, q.Limit, q.Offset)...)
 	if err != nil {
 		return err
 	}
@@ -169,7 +176,7 @@ func searchText(ctx context.Context, tx *sql.Tx, match string, q backend.SearchQ
 
 // searchAll lists the memories passing q's filters, newest first.
 func searchAll(ctx context.Context, tx *sql.Tx, q backend.SearchQuery, res *backend.SearchResult) error {
-	w := searchFilter(q)
+	w := searchFilter(q, false)
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memories m`+w.sql(), w.args...).Scan(&res.Total); err != nil {
 		return err
 	}
