@@ -187,6 +187,12 @@ func TestInstallClientConfig(t *testing.T) {
 			want:     "{\n  \"mcpServers\": {\n    \"engram\": " + entry("    ") + ",\n    \"other\": {}\n  }\n}\n",
 		},
 		{
+			name:     "WindowsLineEnds",
+			original: "{\r\n  \"mcpServers\": {\r\n    \"x\": {}\r\n  }\r\n}\r\n",
+			want: "{\r\n  \"mcpServers\": {\r\n    \"x\": {},\r\n    \"engram\": " +
+				strings.ReplaceAll(entry("    "), "\n", "\r\n") + "\r\n  }\r\n}\r\n",
+		},
+		{
 			name:     "AlreadyInstalled",
 			original: "{\"mcpServers\": {\"engram\": " + entry("") + "}}",
 			want:     "",
@@ -258,7 +264,8 @@ func mustQuote(s string) string {
 
 func TestInstallClientConfigTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".claude.json")
-	os.WriteFile(path, []byte(`{"projects": {"/p": {"allowedTools": []}}}`), 0o600)
+	// A project's own servers nest deeper: only the top-level ones are Engram's.
+	os.WriteFile(path, []byte(`{"projects": {"/p": {"allowedTools": [], "mcpServers": {}}}}`), 0o600)
 	first, err := InstallClientConfig(ClientClaudeCode, path, exe, "", "")
 	if err != nil || first == "" {
 		t.Fatalf("first install: backup %q, %v", first, err)
@@ -273,10 +280,10 @@ func TestInstallClientConfigTwice(t *testing.T) {
 		t.Error("the second install changed the file")
 	}
 	var doc struct {
-		Projects   map[string]any            `json:"projects"`
-		MCPServers map[string]map[string]any `json:"mcpServers"`
+		Projects   map[string]map[string]json.RawMessage `json:"projects"`
+		MCPServers map[string]map[string]any             `json:"mcpServers"`
 	}
-	if err := json.Unmarshal(after, &doc); err != nil || doc.MCPServers["engram"]["type"] != "stdio" || doc.Projects["/p"] == nil {
+	if err := json.Unmarshal(after, &doc); err != nil || doc.MCPServers["engram"]["type"] != "stdio" || string(doc.Projects["/p"]["mcpServers"]) != "{}" {
 		t.Errorf("installed file %s", after)
 	}
 }

@@ -122,10 +122,12 @@ func spliceServer(doc, entry []byte) ([]byte, bool, error) {
 	return splice(doc, old.start, old.end, value), true, nil
 }
 
-// jsonStyle is how a document is laid out: one line, or indented by unit.
+// jsonStyle is how a document is laid out: one line, or indented by unit
+// with lines ending in newline.
 type jsonStyle struct {
 	compact bool
 	unit    string
+	newline string
 }
 
 // styleOf guesses the layout of doc from its top-level object.
@@ -140,7 +142,11 @@ func styleOf(doc []byte, top *jsonObject) jsonStyle {
 			unit = u
 		}
 	}
-	return jsonStyle{unit: unit}
+	newline := "\n"
+	if bytes.Contains(doc, []byte("\r\n")) { // a file written on Windows keeps its line ends
+		newline = "\r\n"
+	}
+	return jsonStyle{unit: unit, newline: newline}
 }
 
 // format lays value out to start on a line indented by indent.
@@ -148,10 +154,10 @@ func (s jsonStyle) format(value []byte, indent string) []byte {
 	var out bytes.Buffer
 	if s.compact {
 		json.Compact(&out, value)
-	} else {
-		json.Indent(&out, value, indent, s.unit)
+		return out.Bytes()
 	}
-	return out.Bytes()
+	json.Indent(&out, value, indent, s.unit)
+	return bytes.ReplaceAll(out.Bytes(), []byte("\n"), []byte(s.newline))
 }
 
 // addMember adds "key": value as the last member of obj.
@@ -167,7 +173,7 @@ func addMember(doc []byte, obj *jsonObject, key string, value []byte, s jsonStyl
 	}
 	var text []byte
 	if !s.compact {
-		text = append(text, '\n')
+		text = append(text, s.newline...)
 		text = append(text, memberIndent...)
 	}
 	text = append(text, name...)
@@ -175,7 +181,7 @@ func addMember(doc []byte, obj *jsonObject, key string, value []byte, s jsonStyl
 	if len(obj.members) == 0 {
 		// Replace whatever blank space the empty object held.
 		if !s.compact {
-			text = append(text, '\n')
+			text = append(text, s.newline...)
 			text = append(text, objIndent...)
 		}
 		return splice(doc, obj.open+1, obj.close, text)

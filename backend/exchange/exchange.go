@@ -45,6 +45,7 @@ const (
 // Item is one record of a memory file, translated into the domain: a memory
 // or a relationship, or a record that cannot be used and why.
 type Item struct {
+	// Kind says what the record is, "" when even that is unknown.
 	Kind Kind
 	// Memory is set for a usable memory record, Relationship for a usable
 	// relationship record; neither when Problem is set.
