@@ -340,6 +340,7 @@ const maxProblems = 10
 // naming its field, so the assistant can fix them all in one retry.
 type argError struct{ problems []string }
 
+// Error joins the problems, at most maxProblems of them.
 func (e *argError) Error() string {
 	if n := len(e.problems); n > maxProblems {
 		return strings.Join(e.problems[:maxProblems], "; ") + fmt.Sprintf("; and %d more problems", n-maxProblems)

@@ -91,11 +91,13 @@ type statusWriter struct {
 	status int
 }
 
+// WriteHeader records code and passes it on.
 func (w *statusWriter) WriteHeader(code int) {
 	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Flush flushes the underlying writer.
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()

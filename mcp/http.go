@@ -63,6 +63,7 @@ type guard struct {
 	next  http.Handler
 }
 
+// ServeHTTP refuses what NewHTTPHandler describes and hands the rest on.
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !loopbackHost(r.Host) {
 		refuse(w, http.StatusForbidden, "forbidden_host",

@@ -47,6 +47,7 @@ type recorder struct {
 	buf bytes.Buffer
 }
 
+// Write keeps a copy of p and passes it on.
 func (r *recorder) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	r.buf.Write(p)
@@ -54,6 +55,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 	return r.w.Write(p)
 }
 
+// Close closes the underlying writer.
 func (r *recorder) Close() error { return r.w.Close() }
 
 // checkProtocolOnly fails unless every line written is a JSON-RPC message.
