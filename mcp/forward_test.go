@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +26,7 @@ import (
 type seen struct {
 	method, rpcMethod, session, auth string
 	status                           int
+	contentType                      string // of the response
 }
 
 // endpoint is an Engram MCP endpoint whose handler can be swapped (to play
@@ -55,7 +57,7 @@ func newEndpoint(t *testing.T) *endpoint {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		(*e.handler.Load()).ServeHTTP(sw, r)
 		e.mu.Lock()
-		e.seen = append(e.seen, seen{r.Method, msg.Method, r.Header.Get(mcpgo.HeaderSessionID), r.Header.Get("Authorization"), sw.status})
+		e.seen = append(e.seen, seen{r.Method, msg.Method, r.Header.Get(mcpgo.HeaderSessionID), r.Header.Get("Authorization"), sw.status, w.Header().Get("Content-Type")})
 		e.mu.Unlock()
 	}))
 	t.Cleanup(ts.Close)
@@ -308,5 +310,66 @@ func TestProbe(t *testing.T) {
 	}
 	if d := time.Since(start); d > 600*time.Millisecond {
 		t.Errorf("Probe of a hanging server took %v, want about %v", d, probeTimeout)
+	}
+}
+
+// TestForwardEventStream relays a tool call whose answer mcp-go streams as
+// text/event-stream because the tool sends notifications first. Engram's
+// own tools do not stream, so a test tool does.
+func TestForwardEventStream(t *testing.T) {
+	ep := newEndpoint(t)
+	ep.srv.AddTool(mcpgo.NewTool("chatty_test_tool"), func(ctx context.Context, _ mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+		for i := range 3 {
+			err := mcpserver.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/message",
+				map[string]any{"level": "info", "data": fmt.Sprintf("step %d\nof 3", i)})
+			if err != nil {
+				return nil, err
+			}
+		}
+		return mcpgo.NewToolResultText("done"), nil
+	})
+	p := newStdioPipes(t)
+	var mu sync.Mutex // guards notes
+	var notes []string
+	p.c.OnNotification(func(n mcpgo.JSONRPCNotification) {
+		mu.Lock()
+		defer mu.Unlock()
+		notes = append(notes, fmt.Sprint(n.Params.AdditionalFields["data"]))
+	})
+	done := p.serve(func(in io.Reader, out io.Writer) error {
+		return Forward(context.Background(), ep.url, testToken, in, out)
+	})
+	initializeAt(t, p.c, mcpgo.ProtocolVersion20251125)
+	res := call(t, p.c, "chatty_test_tool", nil)
+	if res.IsError || resultText(res) != "done" {
+		t.Fatalf("streamed call = %v %q", res.IsError, resultText(res))
+	}
+	if calls := ep.requests(http.MethodPost, "tools/call"); len(calls) != 1 || calls[0].contentType != "text/event-stream" {
+		t.Fatalf("tools/call answered as %+v, want one text/event-stream", calls)
+	}
+	p.c.Close()
+	if err := wait(t, done); err != nil {
+		t.Fatalf("Forward = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"step 0\nof 3", "step 1\nof 3", "step 2\nof 3"}; fmt.Sprint(notes) != fmt.Sprint(want) {
+		t.Fatalf("notifications %q, want %q", notes, want)
+	}
+	p.rec.checkProtocolOnly(t)
+}
+
+func TestReadEvents(t *testing.T) {
+	stream := ": a comment\r\n" +
+		"event: message\r\nid: 1\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\n" +
+		"retry: 100\n\n" +
+		"data:{\"b\":2}\n\n" +
+		"data: {\"c\":3}"
+	var got []string
+	if err := readEvents(strings.NewReader(stream), func(d []byte) { got = append(got, string(d)) }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"{\"a\":\n1}", `{"b":2}`, `{"c":3}`}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("events %q, want %q", got, want)
 	}
 }
