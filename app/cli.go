@@ -1,0 +1,120 @@
+// Package app is Engram's composition root: it reads the configuration,
+// opens the store, and runs the CLI commands, the HTTP server and the MCP
+// transports over one backend.Service.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+)
+
+// Version is set at build time with -ldflags "-X …/app.Version=…".
+var Version = "dev"
+
+// env is what a command needs from the process: its streams and a logger.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	logger *slog.Logger
+}
+
+type command struct {
+	name    string
+	args    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "", "run the MCP server over HTTP on 127.0.0.1:7711 (/mcp) with a status page", runServe},
+		{"mcp", "[--direct]", "serve MCP over stdio; forwards to a running 'engram serve' unless --direct", runMCP},
+		{"import", "FILE", "import Engram JSON, a MemoryGraph export or an MCP memory server JSONL file", runImport},
+		{"export", "[FILE]", "export every memory and relationship as Engram JSON (default: stdout)", runExport},
+		{"doctor", "", "check configuration, permissions, the store and the running server", runDoctor},
+		{"client-config", "NAME [--install]", "print (or install) the MCP config for claude-desktop, claude-code or cursor", runClientConfig},
+		{"version", "", "print version and build information", runVersion},
+	}
+}
+
+// usageError is a mistake in the command line: print it with the usage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Main runs the command named by args[0] and returns the process exit code:
+// 0 on success, 1 when the command failed, 2 for a usage mistake.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
+		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	name := "serve" // the desktop app comes later; until then no arguments means serve
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, e, args)
+		var ue usageError
+		switch {
+		case err == nil:
+			return 0
+		case errors.As(err, &ue):
+			fmt.Fprintf(stderr, "engram %s: %s\nusage: engram %s %s\n", c.name, ue.msg, c.name, c.args)
+			return 2
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			return 130
+		}
+		fmt.Fprintf(stderr, "engram %s: %v\n", c.name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "engram: unknown command %q\n\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Engram: long-term memory for AI assistants.\n\nUsage: engram COMMAND [ARGS]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-34s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+	}
+}
+
+// flags returns a FlagSet for a command that writes its errors to e.stderr.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("engram "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return usageError{"takes no arguments"}
+	}
+	fmt.Fprintf(e.stdout, "engram %s\n", Version)
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(e.stdout, "go %s\n", strings.TrimPrefix(bi.GoVersion, "go"))
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.time" || s.Key == "GOOS" || s.Key == "GOARCH" {
+				fmt.Fprintf(e.stdout, "%s %s\n", s.Key, s.Value)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,266 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/engramhq/engram/app/config"
+	"github.com/engramhq/engram/backend"
+	"github.com/engramhq/engram/backend/exchange"
+	"github.com/engramhq/engram/backend/sqlite"
+	"github.com/engramhq/engram/mcp"
+	"golang.org/x/term"
+)
+
+// openService opens the configured store and returns a Service over it and
+// the function that closes it.
+func openService(ctx context.Context, cfg *config.Config) (*backend.Service, func() error, error) {
+	switch cfg.Backend {
+	case config.BackendSQLite:
+		st, err := sqlite.Open(ctx, cfg.SQLitePath)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open the SQLite store %s: %w", cfg.SQLitePath, err)
+		}
+		return backend.NewService(st), st.Close, nil
+	default:
+		return nil, nil, fmt.Errorf("the %q store is not available in this build; set ENGRAM_BACKEND=sqlite", cfg.Backend)
+	}
+}
+
+// loadConfig reads the configuration and tells the user what it had to fix.
+func (e *env) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load()
+	if cfg != nil {
+		for _, w := range cfg.Warnings {
+			e.logger.Warn(w)
+		}
+	}
+	return cfg, err
+}
+
+func mcpEndpoint(cfg *config.Config) string { return "http://" + cfg.Addr + "/mcp" }
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("serve")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"takes no arguments"}
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	token, err := config.Token(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	svc, closeStore, err := openService(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	srv, err := NewServer(svc, cfg.Addr, token, e.logger)
+	if err != nil {
+		return err
+	}
+	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp", "status", "http://"+srv.Addr()+"/",
+		"store", cfg.SQLitePath, "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+	return srv.Run(ctx)
+}
+
+func runMCP(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("mcp")
+	direct := fs.Bool("direct", false, "open the store in this process instead of forwarding to a running 'engram serve'")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{"takes no arguments besides --direct"}
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if !*direct {
+		token, err := config.Token(cfg.Dir)
+		if err != nil {
+			return err
+		}
+		if endpoint := mcpEndpoint(cfg); mcp.Probe(ctx, endpoint, token) {
+			e.logger.Info("forwarding stdio to the running Engram", "endpoint", endpoint)
+			return mcp.Forward(ctx, endpoint, token, e.stdin, e.stdout)
+		}
+	}
+	svc, closeStore, err := openService(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	return mcp.ServeStdio(ctx, mcp.NewServer(svc, Version, e.logger), e.stdin, e.stdout)
+}
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("import")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"needs exactly one FILE to import"}
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	svc, closeStore, err := openService(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	bar := newProgressBar(e.stderr)
+	report, err := exchange.Import(ctx, svc, f, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, report.String())
+	return nil
+}
+
+func runExport(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("export")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 1 {
+		return usageError{"takes at most one FILE"}
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	svc, closeStore, err := openService(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if fs.NArg() == 0 {
+		_, err := exchange.Export(ctx, svc, e.stdout)
+		return err
+	}
+	return writeFileAtomic(fs.Arg(0), func(w io.Writer) error {
+		counts, err := exchange.Export(ctx, svc, w)
+		if err == nil {
+			fmt.Fprintf(e.stderr, "exported %d memories and %d relationships to %s\n", counts.Memories, counts.Relationships, fs.Arg(0))
+		}
+		return err
+	})
+}
+
+// writeFileAtomic writes a file through a temporary file and a rename, so a
+// failed export never leaves a half-written file under the final name.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func runClientConfig(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("client-config")
+	install := fs.Bool("install", false, "merge the config into the client's config file (a backup is kept)")
+	path := fs.String("path", "", "the client's config file (default: its usual place)")
+	// Accept the name before or after the flags.
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	} else if fs.NArg() > 0 || name == "" {
+		return usageError{"needs one client name: " + strings.Join(config.Clients, ", ")}
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if !*install {
+		snippet, err := config.ClientConfig(name, exe, "", "")
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(append(snippet, '\n'))
+		return err
+	}
+	target := *path
+	if target == "" {
+		if target, err = config.DefaultClientConfigPath(name); err != nil {
+			return err
+		}
+	}
+	backup, err := config.InstallClientConfig(name, target, exe, "", "")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "installed Engram into %s\n", target)
+	if backup != "" {
+		fmt.Fprintf(e.stdout, "the previous file is kept as %s\n", backup)
+	}
+	fmt.Fprintln(e.stdout, "restart the client to load it")
+	return nil
+}
+
+// progressBar draws import progress on a terminal, and nothing elsewhere so
+// logs and pipes stay clean.
+type progressBar struct {
+	w       io.Writer
+	tty     bool
+	started time.Time
+	drawn   bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	f, ok := w.(*os.File)
+	return &progressBar{w: w, tty: ok && term.IsTerminal(int(f.Fd())), started: time.Now()}
+}
+
+func (p *progressBar) update(pr exchange.Progress) {
+	if !p.tty {
+		return
+	}
+	const width = 30
+	frac := pr.Fraction()
+	filled := int(frac * width)
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %s  %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		frac*100, pr.String(), time.Since(p.started).Round(time.Second))
+	p.drawn = true
+}
+
+func (p *progressBar) done() {
+	if p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}

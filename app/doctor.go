@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/engramhq/engram/app/config"
+	"github.com/engramhq/engram/mcp"
+)
+
+// check is one line of the doctor's report.
+type check struct {
+	name string
+	ok   bool
+	info string
+}
+
+func runDoctor(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return usageError{"takes no arguments"}
+	}
+	var checks []check
+	add := func(name string, err error, info string) {
+		if err != nil {
+			info = err.Error()
+		}
+		checks = append(checks, check{name, err == nil, info})
+	}
+	cfg, err := e.loadConfig()
+	add("configuration", err, "")
+	if err == nil {
+		checks[0].info = fmt.Sprintf("%s store, listening address %s", cfg.Backend, cfg.Addr)
+		cfgPath := filepath.Join(cfg.Dir, config.FileName)
+		err := privateFile(cfgPath)
+		if errors.Is(err, fs.ErrNotExist) {
+			err, cfgPath = nil, cfgPath+" (not written yet: defaults apply)"
+		}
+		add("config file", err, cfgPath)
+		tokenPath := filepath.Join(cfg.Dir, config.TokenFile)
+		token, err := config.Token(cfg.Dir) // creates it on first use, as serve would
+		if err == nil {
+			err = privateFile(tokenPath)
+		}
+		add("token file", err, tokenPath)
+		checks = append(checks, doctorStore(ctx, cfg))
+		if err == nil {
+			checks = append(checks, doctorServer(ctx, cfg, token))
+		}
+	}
+	failed := 0
+	for _, c := range checks {
+		mark := "ok  "
+		if !c.ok {
+			mark = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(e.stdout, "%s  %-14s %s\n", mark, c.name, c.info)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d check(s) failed", failed)
+	}
+	return nil
+}
+
+// privateFile checks that path is readable by its owner only.
+func privateFile(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s has mode %v: others can read it; run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	return nil
+}
+
+func doctorStore(ctx context.Context, cfg *config.Config) check {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c := check{name: "store"}
+	svc, closeStore, err := openService(ctx, cfg)
+	if err != nil {
+		c.info = err.Error()
+		return c
+	}
+	defer closeStore()
+	stats, err := svc.Statistics(ctx, 1)
+	if err != nil {
+		c.info = err.Error()
+		return c
+	}
+	c.ok = true
+	c.info = fmt.Sprintf("%s: %d memories, %d relationships", cfg.SQLitePath, stats.Memories, stats.Relationships)
+	return c
+}
+
+func doctorServer(ctx context.Context, cfg *config.Config, token string) check {
+	c := check{name: "server", ok: true}
+	if mcp.Probe(ctx, mcpEndpoint(cfg), token) {
+		c.info = "running at " + mcpEndpoint(cfg)
+	} else {
+		c.info = "not running (assistants start 'engram mcp' on their own; 'engram serve' shares one server)"
+	}
+	return c
+}
