@@ -299,6 +299,12 @@ func testPath(t *testing.T, s *suite) {
 		e.wantPath("a to e within 4 without the shortcut", e.path(n[0], n[4], 4, relLeadsTo, relDependsOn), n[0], n[1], n[2], n[3], n[4])
 	})
 
+	s.run(t, "SameMemory", func(t *testing.T, e *env) {
+		n := shortcut(e)
+		p := e.path(n[2], n[2], 3)
+		e.wantPath("c to c", p, n[2])
+	})
+
 	s.run(t, "LongPath", func(t *testing.T, e *env) {
 		var ms []*backend.Memory
 		for i := range 11 {
@@ -465,6 +471,38 @@ func testSubgraph(t *testing.T, s *suite) {
 		e.wantEdges("problems around the project", g, sp)
 		if g.TotalNodes != 2 {
 			t.Errorf("total_nodes = %d, want 2", g.TotalNodes)
+		}
+	})
+
+	s.run(t, "RelTypesFilterEdges", func(t *testing.T, e *env) {
+		n, r := e.chain()
+		e.relate(n[2], n[0], relSimilarTo)
+		g := e.subgraph(backend.SubgraphQuery{Seeds: []string{n[0].ID}, Depth: 2, RelTypes: []backend.RelationshipType{relLeadsTo}})
+		e.wantIDs("a depth 2 over LEADS_TO", memIDs(g.Nodes), n[0], n[1], n[2])
+		e.wantEdges("a depth 2 over LEADS_TO (no SIMILAR_TO edge)", g, r[0], r[1])
+	})
+
+	s.run(t, "MemTypesDoNotWalkThrough", func(t *testing.T, e *env) {
+		seed := e.typed(backend.TypeProject, "seed project")
+		note := e.typed(backend.TypeGeneral, "a note")
+		prob := e.typed(backend.TypeProblem, "a problem behind the note")
+		near := e.typed(backend.TypeProblem, "a problem next to the seed")
+		e.relate(seed, note, backend.RelRelatedTo)
+		e.relate(note, prob, backend.RelRelatedTo)
+		sn := e.relate(near, seed, backend.RelRelatedTo)
+		g := e.subgraph(backend.SubgraphQuery{Seeds: []string{seed.ID}, Depth: 3, MemTypes: []backend.MemoryType{backend.TypeProblem}})
+		e.wantIDs("problems, not walking through the note", memIDs(g.Nodes), seed, near)
+		e.wantEdges("problems, not walking through the note", g, sn)
+		if g.TotalNodes != 2 {
+			t.Errorf("total_nodes = %d, want 2", g.TotalNodes)
+		}
+	})
+
+	s.run(t, "NoSeeds", func(t *testing.T, e *env) {
+		e.chain()
+		g := e.subgraph(backend.SubgraphQuery{Depth: 2})
+		if len(g.Nodes) != 0 || len(g.Edges) != 0 || g.TotalNodes != 0 {
+			t.Errorf("no seeds: %d nodes %d edges total %d, want an empty graph", len(g.Nodes), len(g.Edges), g.TotalNodes)
 		}
 	})
 

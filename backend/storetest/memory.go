@@ -445,6 +445,7 @@ func testUpdate(t *testing.T, s *suite) {
 		e.wantIDs(`search "kafka"`, e.find("kafka"))
 		e.wantIDs(`search "pulsar"`, e.find("pulsar"), m)
 		e.wantIDs(`search "streaming"`, e.find("streaming"), m)
+		e.wantIDs("tag filter streaming", hitIDs(e.search(backend.SearchQuery{Tags: []string{"streaming"}})), m)
 	})
 }
 

@@ -364,6 +364,36 @@ func testSearch(t *testing.T, s *suite) {
 		}
 	})
 
+	s.run(t, "DefaultLimit", func(t *testing.T, e *env) {
+		for i := range backend.DefaultSearchLimit + 5 {
+			e.put(craft(backend.TypeGeneral, fmt.Sprintf("item %02d", i), "widget", day(i)))
+		}
+		for _, q := range []string{"", "widget"} {
+			res := e.search(backend.SearchQuery{Text: q})
+			if len(res.Hits) != backend.DefaultSearchLimit || res.Total != backend.DefaultSearchLimit+5 || !res.HasMore {
+				t.Errorf("%q without a limit: hits %d total %d has_more %v, want %d %d true",
+					q, len(res.Hits), res.Total, res.HasMore, backend.DefaultSearchLimit, backend.DefaultSearchLimit+5)
+			}
+		}
+	})
+
+	s.run(t, "RecallCapsNeighbours", func(t *testing.T, e *env) {
+		hub := e.note("Flaky integration suite", "tests time out on CI")
+		for i := range 8 {
+			e.relate(e.note(fmt.Sprint("cause ", i), "cause"), hub, backend.RelationshipType("CAUSES"))
+		}
+		hits, total, err := e.svc.Recall(e.ctx, backend.SearchQuery{Text: "flaky suite"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 1 || len(hits) != 1 {
+			t.Fatalf("recall: %d hits total %d, want 1 1", len(hits), total)
+		}
+		if n := len(hits[0].Related); n == 0 || n > 5 {
+			t.Errorf("recall hit carries %d neighbours, want 1 to 5", n)
+		}
+	})
+
 	s.run(t, "TotalCountsEveryMatch", func(t *testing.T, e *env) {
 		for i := range 7 {
 			e.note(fmt.Sprintf("widget %d", i), "widget")
