@@ -166,7 +166,13 @@ func TestForwardReopensLostSession(t *testing.T) {
 	// Several calls at once lose the session together; it is re-opened once.
 	var wg sync.WaitGroup
 	for range 4 {
-		wg.Go(func() { okCall(t, p.c, "get_memory_statistics", nil, nil) })
+		wg.Go(func() {
+			req := mcpgo.CallToolRequest{}
+			req.Params.Name = "get_memory_statistics"
+			if res, err := p.c.CallTool(t.Context(), req); err != nil || res.IsError {
+				t.Errorf("call after the restart: %v %v", err, res)
+			}
+		})
 	}
 	wg.Wait()
 	if inits := ep.requests(http.MethodPost, "initialize"); len(inits) != 2 {

@@ -3,11 +3,13 @@ package mcp
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 
@@ -211,4 +213,34 @@ func TestHTTPMalformedRequests(t *testing.T) {
 	// The server keeps serving the session.
 	var stats backend.Statistics
 	okCall(t, c, "get_memory_statistics", nil, &stats)
+}
+
+// TestHTTPConcurrentClients has several assistants store and search at the
+// same time through one endpoint, each in its own session.
+func TestHTTPConcurrentClients(t *testing.T) {
+	env := newHTTPEnv(t, 0)
+	const clients, calls = 4, 10
+	var wg sync.WaitGroup
+	for i := range clients {
+		c := httpClient(t, env.url, testToken)
+		initializeAt(t, c, mcpgo.ProtocolVersion20251125)
+		wg.Go(func() {
+			// t.Fatal may not run off the test's goroutine: report and go on.
+			do := func(name string, args map[string]any) {
+				req := mcpgo.CallToolRequest{}
+				req.Params.Name, req.Params.Arguments = name, args
+				if res, err := c.CallTool(t.Context(), req); err != nil || res.IsError {
+					t.Errorf("client %d: %s: %v %v", i, name, err, res)
+				}
+			}
+			for j := range calls {
+				do("store_memory", map[string]any{"type": "general", "title": fmt.Sprintf("client %d note %d", i, j), "content": "concurrent"})
+				do("search_memories", map[string]any{"query": "concurrent", "limit": 5})
+			}
+		})
+	}
+	wg.Wait()
+	if st, err := env.svc.Statistics(t.Context(), 0); err != nil || st.Memories != clients*calls {
+		t.Fatalf("%+v, %v; want %d memories", st, err, clients*calls)
+	}
 }
