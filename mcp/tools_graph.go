@@ -114,9 +114,9 @@ func relatedMemories(ctx context.Context, d deps, in relatedMemoriesArgs) (relat
 	line := func(r relatedMemory) string {
 		via := ""
 		if r.Via != nil {
-			via = ", via " + edgeText(r.Via)
+			via = " via " + string(r.Via.Type)
 		}
-		return fmt.Sprintf("depth %d: %s%s", r.Depth, label(r.ID, r.Type, r.Title), via)
+		return fmt.Sprintf("depth %d%s: %s", r.Depth, via, label(r.ID, r.Type, r.Title))
 	}
 	n := fit(items, maxResultBytes-resultOverhead, line)
 	out := relatedMemoriesResult{MemoryID: in.MemoryID, Related: items[:n], Found: len(items), Showing: n}

@@ -222,6 +222,13 @@ func statistics(ctx context.Context, d deps, in statisticsArgs) (backend.Statist
 	if err != nil {
 		return backend.Statistics{}, "", err
 	}
+	// The output schema promises objects; a store may leave an empty count nil.
+	if st.ByType == nil {
+		st.ByType = map[backend.MemoryType]int{}
+	}
+	if st.ByRelationshipType == nil {
+		st.ByRelationshipType = map[backend.RelationshipType]int{}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s, %s.", plural(st.Memories, "memory", "memories"), plural(st.Relationships, "relationship", "relationships"))
 	b.WriteString(countsText("\nBy type: ", st.ByType))
