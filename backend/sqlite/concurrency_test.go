@@ -114,7 +114,7 @@ func writeAsChild(t *testing.T, path, name, start string) {
 // write on one store; run it with -race.
 func TestConcurrentUse(t *testing.T) {
 	f := newFixture(t)
-	const workers, rounds = 32, 10
+	const workers, rounds = 32, 6
 	hub := f.note("Hub", "every worker links here")
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)

@@ -104,10 +104,18 @@ CREATE INDEX relationships_type    ON relationships (type);
 `,
 }
 
-// migrate applies the missing migrations. It runs in one immediate
-// transaction, so a second process opening the same new file waits for the
-// first and then finds the schema at the latest version.
+// migrate applies the missing migrations. They run in one immediate
+// transaction that reads the version again, so a second process opening the
+// same new file waits for the first and then finds nothing left to do. An
+// up-to-date file, the common case, is seen without taking the write lock.
 func (s *Store) migrate(ctx context.Context) error {
+	var version int
+	if err := s.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return s.fail(ctx, "migrate", err)
+	}
+	if version == len(migrations) {
+		return nil
+	}
 	return s.writeTx(ctx, "migrate", func(tx *sql.Tx) error {
 		var version int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {

@@ -57,10 +57,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, backend.Errorf(backend.EUNAVAILABLE, "cannot create the directory of %s: %v", abs, err)
 	}
-	// url.URL escapes the characters of the path that would otherwise start
-	// the query string (?, #, %).
-	// SQLite wants URI paths with forward slashes and a leading one, also for
-	// a Windows drive letter.
+	// SQLite wants a URI path with forward slashes and a leading one, also
+	// before a Windows drive letter; url.URL escapes the characters that
+	// would otherwise end the path (?, #, %).
 	uriPath := filepath.ToSlash(abs)
 	if !strings.HasPrefix(uriPath, "/") {
 		uriPath = "/" + uriPath
@@ -104,9 +103,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	return s, nil
 }
-
-// Path returns the absolute path of the database file.
-func (s *Store) Path() string { return s.path }
 
 // Ping checks that both pools can reach the file.
 func (s *Store) Ping(ctx context.Context) error {

@@ -226,6 +226,25 @@ func TestSearchHostileInput(t *testing.T) {
 			}
 		})
 	}
+	// Terms built by hand may hold what the tokenizer drops: an empty phrase
+	// matches nothing, and the query still runs.
+	for _, tt := range []struct {
+		terms []backend.Term
+		any   bool
+		want  int
+	}{
+		{[]backend.Term{{Words: []string{"*"}}}, false, 0},
+		{[]backend.Term{{Words: []string{`" OR "`}, Prefix: true}}, true, 0},
+		{[]backend.Term{{Words: []string{"-"}}, {Words: []string{"x"}}}, false, 0},
+		{[]backend.Term{{Words: []string{"-"}, Prefix: true}, {Words: []string{"x"}}}, true, 1},
+		{[]backend.Term{{Words: []string{"x", "-", "marks"}}}, false, 1},
+	} {
+		res, err := f.s.SearchMemories(f.ctx, backend.SearchQuery{Terms: tt.terms, MatchAny: tt.any, Limit: 10})
+		if err != nil || res.Total != tt.want {
+			t.Errorf("SearchMemories(%+v, any=%v) = %v, %v; want %d matches", tt.terms, tt.any, res, err, tt.want)
+		}
+	}
+
 	var n int
 	if err := f.s.read.QueryRow("SELECT COUNT(*) FROM memories").Scan(&n); err != nil || n != 2 {
 		t.Fatalf("memories = %d, %v; want 2", n, err)
