@@ -116,7 +116,7 @@ func (s *Service) UpdateMemory(ctx context.Context, id string, u MemoryUpdate) (
 func normalizeUpdate(u *MemoryUpdate) error {
 	if u.Type == nil && u.Title == nil && u.Content == nil && u.Summary == nil && u.Tags == nil &&
 		u.Importance == nil && u.Confidence == nil && u.Context == nil {
-		return Invalid("memory_id", "nothing to update: set at least one field to change")
+		return Invalid("fields", "nothing to update: set at least one of type, title, content, summary, tags, importance, confidence, context")
 	}
 	if u.ExpectedVersion != nil && *u.ExpectedVersion < 1 {
 		return Invalid("expected_version", "must be 1 or more (got %d)", *u.ExpectedVersion)

@@ -179,8 +179,8 @@ func TestServiceRefusesBadInput(t *testing.T) {
 			_, err := s.UpdateMemory(context.Background(), "", MemoryUpdate{Title: ptrTo("x")})
 			return err
 		}, "memory_id"},
-		{"Update/Nothing", update(MemoryUpdate{}), "memory_id"},
-		{"Update/OnlyVersion", update(MemoryUpdate{ExpectedVersion: ptrTo(int64(3))}), "memory_id"},
+		{"Update/Nothing", update(MemoryUpdate{}), "fields"},
+		{"Update/OnlyVersion", update(MemoryUpdate{ExpectedVersion: ptrTo(int64(3))}), "fields"},
 		{"Update/VersionZero", update(MemoryUpdate{Title: ptrTo("x"), ExpectedVersion: ptrTo(int64(0))}), "expected_version"},
 		{"Update/VersionNegative", update(MemoryUpdate{Title: ptrTo("x"), ExpectedVersion: ptrTo(int64(-1))}), "expected_version"},
 		{"Update/TitleBlank", update(MemoryUpdate{Title: ptrTo(" ")}), "title"},

@@ -21,7 +21,8 @@ type Store interface {
 	GetMemory(ctx context.Context, id string) (*Memory, error)
 
 	// RecordAccess adds one to the access count of each existing id and sets
-	// its last access time to at. Unknown ids are ignored.
+	// its last access time to at, leaving Version and UpdatedAt alone.
+	// Unknown ids are ignored.
 	RecordAccess(ctx context.Context, ids []string, at time.Time) error
 
 	// UpdateMemory applies u to the memory with id, sets UpdatedAt to now and
@@ -34,8 +35,13 @@ type Store interface {
 	// Errors: ENOTFOUND.
 	DeleteMemory(ctx context.Context, id string) error
 
-	// SearchMemories returns the memories matching q, best first, with the
-	// total number of matches.
+	// SearchMemories returns the memories matching q, best first (higher
+	// Score is better, ties broken the same way every time so pages never
+	// overlap), with the total number of matches. Only title, summary,
+	// content and tags are searched. Text with no searchable word (only stop
+	// words or punctuation) matches nothing. ProjectPath matches that path
+	// and the folders below it (/w/app matches /w/app/api, not /w/apple);
+	// MinImportance includes equal values.
 	SearchMemories(ctx context.Context, q SearchQuery) (*SearchResult, error)
 
 	// CreateRelationship inserts r (ID and timestamps set, EvidenceCount 1).
@@ -53,25 +59,32 @@ type Store interface {
 	Relationships(ctx context.Context, id string) ([]*Relationship, error)
 
 	// RelatedMemories walks edges from q.ID up to q.Depth hops and returns
-	// each memory reached at its smallest depth, nearest first.
+	// each memory reached at its smallest depth, nearest first, leaving out
+	// the starting memory.
 	// Errors: ENOTFOUND when q.ID does not exist.
 	RelatedMemories(ctx context.Context, q RelatedQuery) ([]*RelatedMemory, error)
 
 	// FindPath returns a shortest path between two memories following edges
 	// in either direction, or nil when there is none within maxDepth hops.
+	// A path from a memory to itself holds that one memory.
 	// Errors: ENOTFOUND when either memory does not exist.
 	FindPath(ctx context.Context, from, to string, maxDepth int, types []RelationshipType) (*Path, error)
 
 	// Subgraph returns the memories within q.Depth hops of q.Seeds (breadth
-	// first, capped at q.Limit nodes) and the edges among them, with the
-	// number of nodes that would be reached without the cap.
+	// first along edges in both directions, capped at q.Limit nodes) and the
+	// edges among them, with the number of nodes that would be reached
+	// without the cap. RelTypes filters the edges walked and returned;
+	// memories excluded by MemTypes are not walked through; unknown seeds
+	// are ignored.
 	Subgraph(ctx context.Context, q SubgraphQuery) (*Graph, error)
 
 	// Statistics returns counts by memory and relationship type and top tags.
 	Statistics(ctx context.Context, topTags int) (*Statistics, error)
 
-	// RecentActivity returns memories created or updated since q.Since and
-	// problems or errors that no SOLVES or ADDRESSES edge points at.
+	// RecentActivity returns memories created since q.Since, memories
+	// created before it but updated since, and (whenever created) problems
+	// or errors that no SOLVES or ADDRESSES edge points at; each list newest
+	// first, capped at q.Limit, with its total.
 	RecentActivity(ctx context.Context, q ActivityQuery) (*Activity, error)
 
 	// ExportMemories calls fn for every memory in creation order without
@@ -82,7 +95,8 @@ type Store interface {
 	ExportRelationships(ctx context.Context, fn func(*Relationship) error) error
 
 	// ImportMemories writes ms keeping their ids, timestamps, versions and
-	// counts. A memory whose id exists replaces it only when it is newer;
+	// counts. A memory whose id exists replaces it only when its UpdatedAt
+	// is later;
 	// one whose DedupKey belongs to another id is skipped and reported in
 	// IDMap so edges can follow it. Safe to re-run.
 	ImportMemories(ctx context.Context, ms []*Memory) (*ImportResult, error)

@@ -30,9 +30,9 @@ func BenchmarkStore(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			// Writes change the file: work on a copy of the cached seed.
-			path := filepath.Join(b.TempDir(), "engram.db")
-			copyFile(b, seededFile(b, n), path)
-			svc := openBench(b, path)
+			file := filepath.Join(b.TempDir(), "engram.db")
+			copyFile(b, seededFile(b, n), file)
+			svc := openBench(b, file)
 			g := newGenerator(uint64(n) + 99)
 			ctx := context.Background()
 			var ds []time.Duration

@@ -97,7 +97,7 @@ func testValidation(t *testing.T, s *suite) {
 		{"Store/ContextProjectPathTooLong", "context.project_path", storeMem(func(m *backend.NewMemory) { m.Context.ProjectPath = long(backend.MaxContextString + 1) })},
 		{"Store/ContextExtraEmptyKey", "context.extra", storeMem(func(m *backend.NewMemory) { m.Context.Extra = map[string]string{"": "v"} })},
 
-		{"Update/NothingToChange", "memory_id", update(backend.MemoryUpdate{ExpectedVersion: ptr(int64(1))})},
+		{"Update/NothingToChange", "fields", update(backend.MemoryUpdate{ExpectedVersion: ptr(int64(1))})},
 		{"Update/EmptyID", "memory_id", func(e *env, _, _ *backend.Memory) error {
 			_, err := e.svc.UpdateMemory(e.ctx, "", backend.MemoryUpdate{Title: ptr("x")})
 			return err
