@@ -26,7 +26,7 @@ import (
 type seen struct {
 	method, rpcMethod, session, auth string
 	status                           int
-	contentType                      string // of the response
+	contentType, body                string // of the response
 }
 
 // endpoint is an Engram MCP endpoint whose handler can be swapped (to play
@@ -57,7 +57,8 @@ func newEndpoint(t *testing.T) *endpoint {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		(*e.handler.Load()).ServeHTTP(sw, r)
 		e.mu.Lock()
-		e.seen = append(e.seen, seen{r.Method, msg.Method, r.Header.Get(mcpgo.HeaderSessionID), r.Header.Get("Authorization"), sw.status, w.Header().Get("Content-Type")})
+		e.seen = append(e.seen, seen{r.Method, msg.Method, r.Header.Get(mcpgo.HeaderSessionID), r.Header.Get("Authorization"),
+			sw.status, w.Header().Get("Content-Type"), sw.body.String()})
 		e.mu.Unlock()
 	}))
 	t.Cleanup(ts.Close)
@@ -86,11 +87,18 @@ func (e *endpoint) requests(method, rpcMethod string) []seen {
 	return out
 }
 
-// statusWriter remembers the status a handler wrote. It passes Flush on,
-// which mcp-go needs to stream events.
+// statusWriter remembers the status and body a handler wrote. It passes
+// Flush on, which mcp-go needs to stream events.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	body   bytes.Buffer
+}
+
+// Write keeps a copy of p and passes it on.
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.body.Write(p)
+	return w.ResponseWriter.Write(p)
 }
 
 // WriteHeader records code and passes it on.
@@ -350,17 +358,28 @@ func TestForwardEventStream(t *testing.T) {
 	if res.IsError || resultText(res) != "done" {
 		t.Fatalf("streamed call = %v %q", res.IsError, resultText(res))
 	}
-	if calls := ep.requests(http.MethodPost, "tools/call"); len(calls) != 1 || calls[0].contentType != "text/event-stream" {
+	calls := ep.requests(http.MethodPost, "tools/call")
+	if len(calls) != 1 || calls[0].contentType != "text/event-stream" {
 		t.Fatalf("tools/call answered as %+v, want one text/event-stream", calls)
 	}
+	// mcp-go v1.2.1 sometimes drops one of the notifications a handler
+	// sends while the stream starts, so the client must get exactly what
+	// the server sent, not necessarily all three.
+	var sent []string
+	_ = readEvents(strings.NewReader(calls[0].body), func(data []byte) {
+		var n mcpgo.JSONRPCNotification
+		if json.Unmarshal(data, &n) == nil && n.Method == "notifications/message" {
+			sent = append(sent, fmt.Sprint(n.Params.AdditionalFields["data"]))
+		}
+	})
 	p.c.Close()
 	if err := wait(t, done); err != nil {
 		t.Fatalf("Forward = %v", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"step 0\nof 3", "step 1\nof 3", "step 2\nof 3"}; fmt.Sprint(notes) != fmt.Sprint(want) {
-		t.Fatalf("notifications %q, want %q", notes, want)
+	if len(sent) == 0 || fmt.Sprint(notes) != fmt.Sprint(sent) {
+		t.Fatalf("client got notifications %q, the server sent %q", notes, sent)
 	}
 	p.rec.checkProtocolOnly(t)
 }
