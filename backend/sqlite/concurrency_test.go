@@ -110,6 +110,30 @@ func writeAsChild(t *testing.T, path, name, start string) {
 	}
 }
 
+// TestConcurrentOpen opens new files from several stores at once: the
+// losers of the race to switch a new file to WAL mode must wait their turn,
+// not fail.
+func TestConcurrentOpen(t *testing.T) {
+	for round := range 20 {
+		path := filepath.Join(t.TempDir(), fmt.Sprintf("open%d.db", round))
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				s, err := Open(t.Context(), path)
+				if err != nil {
+					t.Errorf("round %d: Open: %v", round, err)
+					return
+				}
+				if _, _, err := s.CreateMemory(t.Context(), testMemory(backend.NewID())); err != nil {
+					t.Errorf("round %d: CreateMemory: %v", round, err)
+				}
+				s.Close()
+			})
+		}
+		wg.Wait()
+	}
+}
+
 // TestConcurrentUse runs 32 goroutines that mix every kind of read and
 // write on one store; run it with -race.
 func TestConcurrentUse(t *testing.T) {

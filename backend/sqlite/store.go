@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/engramhq/engram/backend"
 	"modernc.org/sqlite"
@@ -32,13 +33,17 @@ type Store struct {
 	read  *sql.DB
 }
 
+// busyTimeout is how long a connection waits for a lock another connection
+// or process holds before it gives up with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
 // pragmas every connection needs. busy_timeout comes first (the driver
 // sorts it first anyway) so that the others wait for a lock instead of
-// failing with SQLITE_BUSY while another process sets the file up.
+// failing at once while another process sets the file up.
 // synchronous=NORMAL is durable across crashes of the process in WAL mode
 // and skips an fsync per commit. mmap lets every connection read pages
 // straight from the OS cache instead of copying them into its own.
-const pragmas = "_pragma=busy_timeout(10000)" +
+var pragmas = fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
 	"&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(NORMAL)" +
 	"&_pragma=foreign_keys(1)" +
@@ -79,6 +84,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	write.SetConnMaxLifetime(0)
 
 	s := &Store{path: abs, write: write}
+	if err := s.connect(ctx); err != nil {
+		write.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, err
@@ -102,6 +111,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// connect opens the writer's connection. The first connection to a new file
+// switches it to WAL mode, which needs an exclusive lock; when processes
+// race to do that, SQLite refuses the losers at once instead of waiting
+// (waiting could deadlock), so connect retries for as long as busy_timeout
+// would have waited.
+func (s *Store) connect(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	delay := time.Millisecond
+	for {
+		err := s.write.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return s.fail(ctx, "open", err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.fail(ctx, "open", ctx.Err())
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 100*time.Millisecond)
+	}
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Ping checks that both pools can reach the file.
