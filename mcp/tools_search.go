@@ -59,7 +59,7 @@ func searchMemories(ctx context.Context, d deps, in searchMemoriesArgs) (searchM
 	n := fit(hits, maxResultBytes-resultOverhead, line)
 	next := nextOffset(res.Total, in.Offset, n)
 	out := searchMemoriesResult{Memories: hits[:n], Total: res.Total, Offset: in.Offset, Showing: n, NextOffset: next}
-	text := pageText("memories", res.Total, in.Offset, n, next)
+	text := pageText(res.Total, in.Offset, n, next)
 	if n < len(hits) {
 		text += " (The page was cut to fit the response; continue from the next offset.)"
 	}
@@ -150,7 +150,7 @@ func recallMemories(ctx context.Context, d deps, in recallMemoriesArgs) (recallM
 	n := fit(hits, maxResultBytes-resultOverhead, line)
 	next := nextOffset(total, in.Offset, n)
 	out := recallMemoriesResult{Memories: hits[:n], Total: total, Offset: in.Offset, Showing: n, NextOffset: next}
-	text := pageText("memories", total, in.Offset, n, next)
+	text := pageText(total, in.Offset, n, next)
 	if n < len(hits) {
 		text += " (The page was cut to fit the response; continue from the next offset.)"
 	}

@@ -489,3 +489,23 @@ func TestGraphTools(t *testing.T) {
 		}
 	})
 }
+
+func TestPageText(t *testing.T) {
+	next := func(n int) *int { return &n }
+	tests := []struct {
+		total, offset, shown int
+		next                 *int
+		want                 string
+	}{
+		{0, 0, 0, nil, "No memories found."},
+		{1, 0, 1, nil, "Found 1 memory, showing 1–1."},
+		{12, 0, 10, next(10), "Found 12 memories, showing 1–10; next offset 10."},
+		{12, 10, 2, nil, "Found 12 memories, showing 11–12."},
+		{12, 20, 0, nil, "Found 12 memories; offset 20 is past the end."},
+	}
+	for _, tt := range tests {
+		if got := pageText(tt.total, tt.offset, tt.shown, tt.next); got != tt.want {
+			t.Errorf("pageText(%d, %d, %d) = %q, want %q", tt.total, tt.offset, tt.shown, got, tt.want)
+		}
+	}
+}

@@ -100,17 +100,18 @@ func fit[T any](items []T, budget int, line func(T) string) int {
 	return len(items)
 }
 
-// pageText is the headline of a paged list: "Found 12 memories, showing
-// 1–10; next offset 10."
-func pageText(what string, total, offset, shown int, next *int) string {
+// pageText is the headline of a paged list of memories: "Found 12
+// memories, showing 1–10; next offset 10."
+func pageText(total, offset, shown int, next *int) string {
 	var b strings.Builder
+	found := "Found " + plural(total, "memory", "memories")
 	switch {
 	case total == 0:
-		return "No " + what + " found."
+		return "No memories found."
 	case shown == 0:
-		fmt.Fprintf(&b, "Found %d %s; offset %d is past the end", total, what, offset)
+		fmt.Fprintf(&b, "%s; offset %d is past the end", found, offset)
 	default:
-		fmt.Fprintf(&b, "Found %d %s, showing %d–%d", total, what, offset+1, offset+shown)
+		fmt.Fprintf(&b, "%s, showing %d–%d", found, offset+1, offset+shown)
 	}
 	if next != nil {
 		fmt.Fprintf(&b, "; next offset %d", *next)
