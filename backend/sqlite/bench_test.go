@@ -20,9 +20,9 @@ import (
 // benchSizes are the store sizes the benchmarks run at.
 var benchSizes = []int{1_000, 10_000, 100_000}
 
-// seedVersion names the generator below in the cache file name: change it
-// whenever the generated data changes.
-const seedVersion = 3
+// seedVersion names the generator and the schema in the cache file name:
+// change it whenever either changes.
+const seedVersion = 4
 
 // BenchmarkStore measures Service.StoreMemory of new memories on a store
 // that already holds n.

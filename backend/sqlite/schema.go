@@ -38,10 +38,11 @@ CREATE TABLE memories (
 	content          TEXT    NOT NULL
 ) STRICT;
 
-CREATE INDEX memories_updated  ON memories (updated_at, id);
-CREATE INDEX memories_created  ON memories (created_at, id);
-CREATE INDEX memories_type     ON memories (type, created_at);
-CREATE INDEX memories_project  ON memories (project_path, updated_at);
+CREATE INDEX memories_updated    ON memories (updated_at, id);
+CREATE INDEX memories_created    ON memories (created_at, id);
+CREATE INDEX memories_type       ON memories (type, created_at);
+CREATE INDEX memories_project    ON memories (project_path, updated_at);
+CREATE INDEX memories_importance ON memories (importance);
 
 CREATE TABLE memory_tags (
 	memory_id TEXT NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
