@@ -54,12 +54,14 @@ func newEndpoint(t *testing.T) *endpoint {
 		}
 		var msg struct{ Method string }
 		_ = json.Unmarshal(body, &msg)
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		(*e.handler.Load()).ServeHTTP(sw, r)
+		// The entry is made before the handler runs and filled in as it
+		// writes: a client can read the whole answer before ServeHTTP returns.
 		e.mu.Lock()
-		e.seen = append(e.seen, seen{r.Method, msg.Method, r.Header.Get(mcpgo.HeaderSessionID), r.Header.Get("Authorization"),
-			sw.status, w.Header().Get("Content-Type"), sw.body.String()})
+		e.seen = append(e.seen, seen{method: r.Method, rpcMethod: msg.Method, session: r.Header.Get(mcpgo.HeaderSessionID),
+			auth: r.Header.Get("Authorization"), status: http.StatusOK})
+		i := len(e.seen) - 1
 		e.mu.Unlock()
+		(*e.handler.Load()).ServeHTTP(&statusWriter{ResponseWriter: w, e: e, i: i}, r)
 	}))
 	t.Cleanup(ts.Close)
 	e.url = ts.URL
@@ -87,23 +89,32 @@ func (e *endpoint) requests(method, rpcMethod string) []seen {
 	return out
 }
 
-// statusWriter remembers the status and body a handler wrote. It passes
-// Flush on, which mcp-go needs to stream events.
+// statusWriter records the status, type and body of an answer in entry i
+// of e.seen. It passes Flush on, which mcp-go needs to stream events.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	body   bytes.Buffer
+	e *endpoint
+	i int
 }
 
-// Write keeps a copy of p and passes it on.
+// Write records p and passes it on.
 func (w *statusWriter) Write(p []byte) (int, error) {
-	w.body.Write(p)
+	w.e.mu.Lock()
+	s := &w.e.seen[w.i]
+	if s.contentType == "" {
+		s.contentType = w.Header().Get("Content-Type")
+	}
+	s.body += string(p)
+	w.e.mu.Unlock()
 	return w.ResponseWriter.Write(p)
 }
 
 // WriteHeader records code and passes it on.
 func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
+	w.e.mu.Lock()
+	w.e.seen[w.i].status = code
+	w.e.seen[w.i].contentType = w.Header().Get("Content-Type")
+	w.e.mu.Unlock()
 	w.ResponseWriter.WriteHeader(code)
 }
 
