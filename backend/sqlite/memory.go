@@ -84,24 +84,32 @@ func getMemory(ctx context.Context, tx *sql.Tx, id string) (*backend.Memory, err
 	return m, err
 }
 
+// Statements every store of a memory runs. Store.Open prepares them once on
+// the writer's connection: parsing the INSERT, with the triggers it fires,
+// costs about as much as running it.
+const (
+	sqlDedupLookup  = `SELECT id FROM memories WHERE dedup_key = ?`
+	sqlInsertMemory = `INSERT INTO memories (id, type, title, content, summary, tags, importance, confidence,
+		context, project_path, created_at, updated_at, last_accessed_at, access_count, version, dedup_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
 // memoryIDByDedupKey returns the id holding key, or "" when none does.
-func memoryIDByDedupKey(ctx context.Context, tx *sql.Tx, key string) (string, error) {
+func (s *Store) memoryIDByDedupKey(ctx context.Context, tx *sql.Tx, key string) (string, error) {
 	var id string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM memories WHERE dedup_key = ?`, key).Scan(&id)
+	err := s.stmt(ctx, tx, sqlDedupLookup).QueryRowContext(ctx, key).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return id, err
 }
 
-func insertMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory) error {
+func (s *Store) insertMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory) error {
 	var accessed sql.NullInt64
 	if m.LastAccessedAt != nil {
 		accessed = sql.NullInt64{Int64: micros(*m.LastAccessedAt), Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO memories (id, type, title, content, summary, tags, importance, confidence,
-		context, project_path, created_at, updated_at, last_accessed_at, access_count, version, dedup_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.stmt(ctx, tx, sqlInsertMemory).ExecContext(ctx,
 		m.ID, string(m.Type), m.Title, m.Content, m.Summary, tagsJSON(m.Tags), m.Importance, m.Confidence,
 		jsonText(m.Context), m.Context.ProjectPath, micros(m.CreatedAt), micros(m.UpdatedAt), accessed,
 		m.AccessCount, m.Version, m.DedupKey())
@@ -116,7 +124,7 @@ func (s *Store) CreateMemory(ctx context.Context, m *backend.Memory) (*backend.M
 		duplicate bool
 	)
 	err := s.writeTx(ctx, "create memory", func(tx *sql.Tx) error {
-		id, err := memoryIDByDedupKey(ctx, tx, m.DedupKey())
+		id, err := s.memoryIDByDedupKey(ctx, tx, m.DedupKey())
 		if err != nil {
 			return err
 		}
@@ -126,7 +134,7 @@ func (s *Store) CreateMemory(ctx context.Context, m *backend.Memory) (*backend.M
 			return err
 		}
 		stored = m
-		return insertMemory(ctx, tx, m)
+		return s.insertMemory(ctx, tx, m)
 	})
 	if err != nil {
 		return nil, false, err
@@ -175,7 +183,7 @@ func (s *Store) UpdateMemory(ctx context.Context, id string, u backend.MemoryUpd
 		m.Version++
 		key := m.DedupKey()
 		if key != oldKey {
-			other, err := memoryIDByDedupKey(ctx, tx, key)
+			other, err := s.memoryIDByDedupKey(ctx, tx, key)
 			if err != nil {
 				return err
 			}

@@ -31,7 +31,13 @@ type Store struct {
 	path  string
 	write *sql.DB
 	read  *sql.DB
+	// prepared holds the hot write statements, prepared once on the
+	// writer's only connection and bound to each transaction by stmt.
+	prepared map[string]*sql.Stmt
 }
+
+// preparedStatements are the statements Open prepares.
+var preparedStatements = []string{sqlDedupLookup, sqlInsertMemory}
 
 // busyTimeout is how long a connection waits for a lock another connection
 // or process holds before it gives up with SQLITE_BUSY.
@@ -91,6 +97,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, err
+	}
+
+	// Prepared before any transaction runs: preparing through the pool while
+	// a transaction holds its only connection would wait forever.
+	s.prepared = make(map[string]*sql.Stmt, len(preparedStatements))
+	for _, q := range preparedStatements {
+		st, err := write.PrepareContext(ctx, q)
+		if err != nil {
+			write.Close()
+			return nil, s.fail(ctx, "prepare", err)
+		}
+		s.prepared[q] = st
 	}
 
 	// The read pool opens only after the schema exists; query_only makes a
@@ -177,6 +195,12 @@ func (s *Store) readTx(ctx context.Context, op string, fn func(*sql.Tx) error) e
 	// cannot change what fn read.
 	tx.Commit()
 	return nil
+}
+
+// stmt returns the prepared statement for query bound to tx. database/sql
+// reuses the statement already prepared on tx's connection.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	return tx.StmtContext(ctx, s.prepared[query])
 }
 
 // writeTx runs fn in an immediate transaction and commits it.

@@ -69,7 +69,7 @@ func (s *Store) ImportMemories(ctx context.Context, ms []*backend.Memory) (*back
 	res := &backend.ImportResult{}
 	err := s.writeTx(ctx, "import memories", func(tx *sql.Tx) error {
 		for _, m := range ms {
-			if err := importMemory(ctx, tx, m, res); err != nil {
+			if err := s.importMemory(ctx, tx, m, res); err != nil {
 				return err
 			}
 		}
@@ -81,8 +81,8 @@ func (s *Store) ImportMemories(ctx context.Context, ms []*backend.Memory) (*back
 	return res, nil
 }
 
-func importMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory, res *backend.ImportResult) error {
-	holder, err := memoryIDByDedupKey(ctx, tx, m.DedupKey())
+func (s *Store) importMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory, res *backend.ImportResult) error {
+	holder, err := s.memoryIDByDedupKey(ctx, tx, m.DedupKey())
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func importMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory, res *backe
 			return nil
 		}
 		res.Created++
-		return insertMemory(ctx, tx, m)
+		return s.insertMemory(ctx, tx, m)
 	case err != nil:
 		return err
 	case micros(m.UpdatedAt) <= updated, holder != "" && holder != m.ID:
