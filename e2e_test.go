@@ -452,7 +452,7 @@ func TestMCPForwardsToServe(t *testing.T) {
 	served := filepath.Join(t.TempDir(), "served.db")
 	own := filepath.Join(t.TempDir(), "own.db")
 	in.with("ENGRAM_DB=" + served).serve(t)
-	stdio := in.with("ENGRAM_DB="+own).stdioClient(t)
+	stdio := in.with("ENGRAM_DB=" + own).stdioClient(t)
 	id := call(t, stdio, "store_memory", map[string]any{"type": "general", "title": "Shared through forwarding", "content": "One server, one store."})["id"]
 	got := call(t, in.httpClient(t), "get_memory", map[string]any{"memory_id": id})
 	if got["memory"].(map[string]any)["title"] != "Shared through forwarding" {
