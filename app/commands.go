@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,19 +18,34 @@ import (
 	"golang.org/x/term"
 )
 
-// openService opens the configured store and returns a Service over it and
-// the function that closes it.
-func openService(ctx context.Context, cfg *config.Config) (*backend.Service, func() error, error) {
+// withService opens the configured store, runs fn with a Service over it
+// and closes the store.
+func withService(ctx context.Context, cfg *config.Config, fn func(*backend.Service) error) error {
+	var st backend.Store
 	switch cfg.Backend {
 	case config.BackendSQLite:
-		st, err := sqlite.Open(ctx, cfg.SQLitePath)
+		sq, err := sqlite.Open(ctx, cfg.SQLitePath)
 		if err != nil {
-			return nil, nil, fmt.Errorf("open the SQLite store %s: %w", cfg.SQLitePath, err)
+			return fmt.Errorf("open the SQLite store %s: %w", cfg.SQLitePath, err)
 		}
-		return backend.NewService(st), st.Close, nil
+		st = sq
 	default:
-		return nil, nil, fmt.Errorf("the %q store is not available in this build; set ENGRAM_BACKEND=sqlite", cfg.Backend)
+		return fmt.Errorf("the %q store is not available in this build; set ENGRAM_BACKEND=sqlite", cfg.Backend)
 	}
+	defer st.Close()
+	return fn(backend.NewService(st))
+}
+
+// parseArgs parses a command's flags and checks how many other arguments
+// it got.
+func parseArgs(fs *flag.FlagSet, args []string, minArgs, maxArgs int, want string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < minArgs || fs.NArg() > maxArgs {
+		return usageError{want}
+	}
+	return nil
 }
 
 // loadConfig reads the configuration and tells the user what it had to fix.
@@ -46,12 +62,8 @@ func (e *env) loadConfig() (*config.Config, error) {
 func mcpEndpoint(cfg *config.Config) string { return "http://" + cfg.Addr + "/mcp" }
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("serve")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(e.flags("serve"), args, 0, 0, "takes no arguments"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{"takes no arguments"}
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
@@ -61,28 +73,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeStore, err := openService(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	srv, err := NewServer(svc, cfg.Addr, token, e.logger)
-	if err != nil {
-		return err
-	}
-	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp", "status", "http://"+srv.Addr()+"/",
-		"store", cfg.SQLitePath, "token_file", filepath.Join(cfg.Dir, config.TokenFile))
-	return srv.Run(ctx)
+	return withService(ctx, cfg, func(svc *backend.Service) error {
+		srv, err := NewServer(svc, cfg.Addr, token, e.logger)
+		if err != nil {
+			return err
+		}
+		e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp", "status", "http://"+srv.Addr()+"/",
+			"store", cfg.SQLitePath, "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+		return srv.Run(ctx)
+	})
 }
 
 func runMCP(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("mcp")
 	direct := fs.Bool("direct", false, "open the store in this process instead of forwarding to a running 'engram serve'")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0, 0, "takes no arguments besides --direct"); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{"takes no arguments besides --direct"}
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
@@ -98,21 +104,15 @@ func runMCP(ctx context.Context, e *env, args []string) error {
 			return mcp.Forward(ctx, endpoint, token, e.stdin, e.stdout)
 		}
 	}
-	svc, closeStore, err := openService(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	return mcp.ServeStdio(ctx, mcp.NewServer(svc, Version, e.logger), e.stdin, e.stdout)
+	return withService(ctx, cfg, func(svc *backend.Service) error {
+		return mcp.ServeStdio(ctx, mcp.NewServer(svc, Version, e.logger), e.stdin, e.stdout)
+	})
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("import")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 1, 1, "needs exactly one FILE to import"); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError{"needs exactly one FILE to import"}
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
@@ -123,48 +123,39 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, closeStore, err := openService(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	bar := newProgressBar(e.stderr)
-	report, err := exchange.Import(ctx, svc, f, bar.update)
-	bar.done()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(e.stdout, report.String())
-	return nil
+	return withService(ctx, cfg, func(svc *backend.Service) error {
+		bar := newProgressBar(e.stderr)
+		report, err := exchange.Import(ctx, svc, f, bar.update)
+		bar.done()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, report.String())
+		return nil
+	})
 }
 
 func runExport(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("export")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, 0, 1, "takes at most one FILE"); err != nil {
 		return err
-	}
-	if fs.NArg() > 1 {
-		return usageError{"takes at most one FILE"}
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return err
 	}
-	svc, closeStore, err := openService(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	if fs.NArg() == 0 {
-		_, err := exchange.Export(ctx, svc, e.stdout)
-		return err
-	}
-	return writeFileAtomic(fs.Arg(0), func(w io.Writer) error {
-		counts, err := exchange.Export(ctx, svc, w)
-		if err == nil {
-			fmt.Fprintf(e.stderr, "exported %d memories and %d relationships to %s\n", counts.Memories, counts.Relationships, fs.Arg(0))
+	return withService(ctx, cfg, func(svc *backend.Service) error {
+		if fs.NArg() == 0 {
+			_, err := exchange.Export(ctx, svc, e.stdout)
+			return err
 		}
-		return err
+		return writeFileAtomic(fs.Arg(0), func(w io.Writer) error {
+			counts, err := exchange.Export(ctx, svc, w)
+			if err == nil {
+				fmt.Fprintf(e.stderr, "exported %d memories and %d relationships to %s\n", counts.Memories, counts.Relationships, fs.Arg(0))
+			}
+			return err
+		})
 	})
 }
 

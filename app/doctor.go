@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/engramhq/engram/app/config"
+	"github.com/engramhq/engram/backend"
 	"github.com/engramhq/engram/mcp"
 )
 
@@ -83,19 +84,17 @@ func doctorStore(ctx context.Context, cfg *config.Config) check {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	c := check{name: "store"}
-	svc, closeStore, err := openService(ctx, cfg)
+	err := withService(ctx, cfg, func(svc *backend.Service) error {
+		stats, err := svc.Statistics(ctx, 1)
+		if err == nil {
+			c.info = fmt.Sprintf("%s: %d memories, %d relationships", cfg.SQLitePath, stats.Memories, stats.Relationships)
+		}
+		return err
+	})
+	c.ok = err == nil
 	if err != nil {
 		c.info = err.Error()
-		return c
 	}
-	defer closeStore()
-	stats, err := svc.Statistics(ctx, 1)
-	if err != nil {
-		c.info = err.Error()
-		return c
-	}
-	c.ok = true
-	c.info = fmt.Sprintf("%s: %d memories, %d relationships", cfg.SQLitePath, stats.Memories, stats.Relationships)
 	return c
 }
 

@@ -402,14 +402,7 @@ func (s *Service) ImportMemories(ctx context.Context, ms []*Memory) (*ImportResu
 		if m.ID == "" {
 			m.ID = NewID()
 		}
-		if m.CreatedAt.IsZero() {
-			m.CreatedAt = now
-		}
-		if m.UpdatedAt.IsZero() || m.UpdatedAt.Before(m.CreatedAt) {
-			m.UpdatedAt = m.CreatedAt
-		}
-		m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
-		m.UpdatedAt = m.UpdatedAt.UTC().Truncate(time.Microsecond)
+		stampImported(&m.CreatedAt, &m.UpdatedAt, now)
 		if m.Version < 1 {
 			m.Version = 1
 		}
@@ -432,14 +425,7 @@ func (s *Service) ImportRelationships(ctx context.Context, rs []*Relationship) (
 		if r.ID == "" {
 			r.ID = NewID()
 		}
-		if r.CreatedAt.IsZero() {
-			r.CreatedAt = now
-		}
-		if r.UpdatedAt.IsZero() || r.UpdatedAt.Before(r.CreatedAt) {
-			r.UpdatedAt = r.CreatedAt
-		}
-		r.CreatedAt = r.CreatedAt.UTC().Truncate(time.Microsecond)
-		r.UpdatedAt = r.UpdatedAt.UTC().Truncate(time.Microsecond)
+		stampImported(&r.CreatedAt, &r.UpdatedAt, now)
 		if r.EvidenceCount < 1 {
 			r.EvidenceCount = 1
 		}
@@ -448,6 +434,19 @@ func (s *Service) ImportRelationships(ctx context.Context, rs []*Relationship) (
 		}
 	}
 	return s.store.ImportRelationships(ctx, rs)
+}
+
+// stampImported fills in missing times of an imported record (now, and an
+// update no earlier than the creation) at the precision stores keep.
+func stampImported(created, updated *time.Time, now time.Time) {
+	if created.IsZero() {
+		*created = now
+	}
+	if updated.IsZero() || updated.Before(*created) {
+		*updated = *created
+	}
+	*created = created.UTC().Truncate(time.Microsecond)
+	*updated = updated.UTC().Truncate(time.Microsecond)
 }
 
 // Ping checks that the store answers.
