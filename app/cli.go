@@ -51,6 +51,10 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// reportedUsageError is a usage mistake the flag package has already
+// printed with the command's flags.
+type reportedUsageError struct{ error }
+
 // Main runs the command named by args[0] and returns the process exit code:
 // 0 on success, 1 when the command failed, 2 for a usage mistake.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -70,9 +74,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		}
 		err := c.run(ctx, e, args)
 		var ue usageError
+		var reported reportedUsageError
 		switch {
 		case err == nil:
 			return 0
+		case errors.As(err, &reported):
+			return 2
 		case errors.As(err, &ue):
 			fmt.Fprintf(stderr, "engram %s: %s\nusage: engram %s %s\n", c.name, ue.msg, c.name, c.args)
 			return 2

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,10 +37,20 @@ func withService(ctx context.Context, cfg *config.Config, fn func(*backend.Servi
 	return fn(backend.NewService(st))
 }
 
+// parseFlags parses args into fs, which has already told the user what
+// was wrong when it fails.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) { // Main ends a -h run with 0
+		return reportedUsageError{err}
+	}
+	return err
+}
+
 // parseArgs parses a command's flags and checks how many other arguments
 // it got.
 func parseArgs(fs *flag.FlagSet, args []string, minArgs, maxArgs int, want string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() < minArgs || fs.NArg() > maxArgs {
@@ -186,7 +197,7 @@ func runClientConfig(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if name == "" && fs.NArg() == 1 {

@@ -1,0 +1,77 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/engramhq/engram/backend/exchange"
+)
+
+func TestMainExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		code       int
+		wantStdout string
+		wantStderr string
+	}{
+		{"Help", []string{"help"}, 0, "client-config NAME [--install]", ""},
+		{"Version", []string{"version"}, 0, "engram " + Version, ""},
+		{"VersionWithArgument", []string{"version", "x"}, 2, "", "takes no arguments"},
+		{"UnknownCommand", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{"ImportWithoutFile", []string{"import"}, 2, "", "needs exactly one FILE"},
+		{"ExportTwoFiles", []string{"export", "a", "b"}, 2, "", "takes at most one FILE"},
+		{"FlagHelp", []string{"mcp", "-h"}, 0, "", "-direct"},
+		{"UnknownFlag", []string{"mcp", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
+		{"ClientConfigWithoutName", []string{"client-config"}, 2, "", "claude-desktop, claude-code, cursor"},
+		{"ClientConfigUnknownClient", []string{"client-config", "vim"}, 1, "", "vim"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+			t.Setenv("XDG_DATA_HOME", t.TempDir())
+			var stdout, stderr bytes.Buffer
+			code := Main(context.Background(), tc.args, strings.NewReader(""), &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tc.wantStdout) {
+				t.Errorf("stdout %q does not contain %q", stdout.String(), tc.wantStdout)
+			}
+			if !strings.Contains(stderr.String(), tc.wantStderr) {
+				t.Errorf("stderr %q does not contain %q", stderr.String(), tc.wantStderr)
+			}
+		})
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tty  bool
+		p    exchange.Progress
+		want string
+	}{
+		{"Half", true, exchange.Progress{Memories: 40, Relationships: 10, Total: 100}, "[###############...............]  50%  50 of 100 records"},
+		{"Done", true, exchange.Progress{Memories: 3, Done: true}, "[##############################] 100%  3 memories, 0 relationships"},
+		{"NotATerminal", false, exchange.Progress{Memories: 1, Total: 2}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			bar := &progressBar{w: &out, tty: tc.tty}
+			bar.update(tc.p)
+			bar.done()
+			got := out.String()
+			if tc.want == "" {
+				if got != "" {
+					t.Fatalf("drew %q on a non-terminal", got)
+				}
+				return
+			}
+			if !strings.HasPrefix(got, "\r"+tc.want) || !strings.HasSuffix(got, "\n") {
+				t.Fatalf("bar = %q, want \\r%s… ending in a newline", got, tc.want)
+			}
+		})
+	}
+}
