@@ -561,3 +561,25 @@ func TestCLI(t *testing.T) {
 		t.Errorf("version: exit %d, %s", code, out)
 	}
 }
+
+// TestStatusPageRefusesForeignHost guards the pages beside /mcp against DNS
+// rebinding too.
+func TestStatusPageRefusesForeignHost(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	in.serve(t)
+	for host, want := range map[string]int{"": http.StatusOK, "evil.example": http.StatusForbidden, "localhost": http.StatusOK} {
+		req, _ := http.NewRequest("GET", "http://"+in.addr+"/", nil)
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET / with Host %q: status %d, want %d", host, resp.StatusCode, want)
+		}
+	}
+}

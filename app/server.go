@@ -36,7 +36,7 @@ func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger) (*
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("GET /{$}", s.status)
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           loopbackOnly(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -62,6 +62,18 @@ func (s *Server) Run(ctx context.Context) error {
 		err = serveErr
 	}
 	return err
+}
+
+// loopbackOnly refuses requests whose Host is not this machine, so a web
+// page on a DNS-rebinding domain cannot read the local server.
+func loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !mcp.LoopbackHost(r.Host) {
+			http.Error(w, "Engram answers only to 127.0.0.1, localhost or [::1]", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {

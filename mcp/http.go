@@ -65,7 +65,7 @@ type guard struct {
 
 // ServeHTTP refuses what NewHTTPHandler describes and hands the rest on.
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !loopbackHost(r.Host) {
+	if !LoopbackHost(r.Host) {
 		refuse(w, http.StatusForbidden, "forbidden_host",
 			fmt.Sprintf("Host %q is not a loopback address; Engram's MCP endpoint answers only to 127.0.0.1, localhost or [::1]", r.Host))
 		return
@@ -127,9 +127,10 @@ func refuse(w http.ResponseWriter, status int, code, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
 }
 
-// loopbackHost reports whether a Host header (host or host:port) names
-// the local machine.
-func loopbackHost(hostport string) bool {
+// LoopbackHost reports whether a Host header (host or host:port) names
+// the local machine. Every handler of a local server checks it: a page on a
+// rebinding domain reaches 127.0.0.1 with its own name as Host.
+func LoopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
@@ -149,5 +150,5 @@ func loopbackOrigin(origin string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return false
 	}
-	return loopbackHost(u.Host)
+	return LoopbackHost(u.Host)
 }
