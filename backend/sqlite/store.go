@@ -49,11 +49,17 @@ const busyTimeout = 10 * time.Second
 // synchronous=NORMAL is durable across crashes of the process in WAL mode
 // and skips an fsync per commit. mmap lets every connection read pages
 // straight from the OS cache instead of copying them into its own.
+// wal_autocheckpoint lets the WAL grow to about 16 MB (4000 pages) before
+// the committing connection copies it back: a checkpoint costs two fsyncs
+// whatever its size, and most of the frames a run of small commits writes
+// are the same few pages, so rarer checkpoints cost less in all, and the
+// commit that runs one waits about 1 ms more instead of 6.
 var pragmas = fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
 	"&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(NORMAL)" +
 	"&_pragma=foreign_keys(1)" +
-	"&_pragma=mmap_size(268435456)"
+	"&_pragma=mmap_size(268435456)" +
+	"&_pragma=wal_autocheckpoint(4000)"
 
 // Open opens (creating it and its parent directories when needed) the
 // database at path and brings its schema up to date.
