@@ -22,7 +22,7 @@ var benchSizes = []int{1_000, 10_000, 100_000}
 
 // seedVersion names the generator and the schema in the cache file name:
 // change it whenever either changes.
-const seedVersion = 4
+const seedVersion = 5
 
 // BenchmarkStore measures Service.StoreMemory of new memories on a store
 // that already holds n.

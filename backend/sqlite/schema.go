@@ -38,27 +38,35 @@ CREATE TABLE memories (
 	content          TEXT    NOT NULL
 ) STRICT;
 
+-- Every index is one more page written by each store: only those a query
+-- needs. Memories without a project, common, stay out of memories_project
+-- (queries on it say project_path <> '' so that the planner may use it).
 CREATE INDEX memories_updated    ON memories (updated_at, id);
 CREATE INDEX memories_created    ON memories (created_at, id);
 CREATE INDEX memories_type       ON memories (type, created_at);
-CREATE INDEX memories_project    ON memories (project_path, updated_at);
+CREATE INDEX memories_project    ON memories (project_path, updated_at) WHERE project_path <> '';
 CREATE INDEX memories_importance ON memories (importance);
 
+-- One b-tree, keyed by tag: tag filters look rows up by (tag, memory_id),
+-- and the triggers below, which keep the rows equal to the tags column,
+-- find a memory's rows through its tags column. A second index by
+-- memory_id, or a foreign key needing one, would cost every store a page.
 CREATE TABLE memory_tags (
-	memory_id TEXT NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+	memory_id TEXT NOT NULL,
 	tag       TEXT NOT NULL,
-	PRIMARY KEY (memory_id, tag)
+	PRIMARY KEY (tag, memory_id)
 ) STRICT, WITHOUT ROWID;
-
-CREATE INDEX memory_tags_tag ON memory_tags (tag, memory_id);
 
 -- Tags are kept in step by triggers so that no write path can forget them.
 CREATE TRIGGER memories_tags_ai AFTER INSERT ON memories BEGIN
 	INSERT OR IGNORE INTO memory_tags (memory_id, tag) SELECT new.id, value FROM json_each(new.tags);
 END;
 CREATE TRIGGER memories_tags_au AFTER UPDATE OF tags ON memories BEGIN
-	DELETE FROM memory_tags WHERE memory_id = old.id;
+	DELETE FROM memory_tags WHERE tag IN (SELECT value FROM json_each(old.tags)) AND memory_id = old.id;
 	INSERT OR IGNORE INTO memory_tags (memory_id, tag) SELECT new.id, value FROM json_each(new.tags);
+END;
+CREATE TRIGGER memories_tags_ad AFTER DELETE ON memories BEGIN
+	DELETE FROM memory_tags WHERE tag IN (SELECT value FROM json_each(old.tags)) AND memory_id = old.id;
 END;
 
 -- External content: the index stores no second copy of the text.

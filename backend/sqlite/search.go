@@ -66,13 +66,17 @@ func (w *where) sql() string {
 // A range on the column, rather than LIKE, matches the separator exactly,
 // stays case-sensitive like the paths themselves and needs no escaping:
 // every string that starts with base+"/" sorts in [base+"/", base+"0"),
-// '0' being the character after '/'.
+// '0' being the character after '/'. The index scans one range, [base,
+// base+"0"), which holds p and everything below it (and siblings such as
+// base+"-old", which the OR then drops). Saying that the path is not empty
+// lets the planner use memories_project, a partial index without them.
 func (w *where) addProjectPath(p string) {
 	if p == "" {
 		return
 	}
 	base := strings.TrimRight(p, "/")
-	w.add("(m.project_path = ? OR (m.project_path >= ? AND m.project_path < ?))", p, base+"/", base+"0")
+	w.add("m.project_path <> '' AND m.project_path >= ? AND m.project_path < ?", base, base+"0")
+	w.add("(m.project_path = ? OR m.project_path >= ?)", p, base+"/")
 }
 
 // searchFilter is every condition of q except the full-text match. With
