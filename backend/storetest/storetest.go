@@ -352,6 +352,17 @@ func wantInvalid(t *testing.T, err error, field string) {
 	}
 }
 
+// fieldDiffs collects the fields in which two records differ.
+type fieldDiffs []string
+
+func (d *fieldDiffs) check(field string, eq bool, got, want any) {
+	if !eq {
+		*d = append(*d, fmt.Sprintf("%s: got %#v, want %#v", field, got, want))
+	}
+}
+
+func (d fieldDiffs) String() string { return strings.Join(d, "; ") }
+
 // diffMemory lists the fields in which got differs from want.
 func diffMemory(got, want *backend.Memory) string {
 	if got == nil || want == nil {
@@ -360,12 +371,8 @@ func diffMemory(got, want *backend.Memory) string {
 		}
 		return fmt.Sprintf("got %v, want %v", got, want)
 	}
-	var d []string
-	check := func(field string, eq bool, g, w any) {
-		if !eq {
-			d = append(d, fmt.Sprintf("%s: got %#v, want %#v", field, g, w))
-		}
-	}
+	var d fieldDiffs
+	check := d.check
 	check("id", got.ID == want.ID, got.ID, want.ID)
 	check("type", got.Type == want.Type, got.Type, want.Type)
 	check("title", got.Title == want.Title, got.Title, want.Title)
@@ -380,7 +387,7 @@ func diffMemory(got, want *backend.Memory) string {
 	check("last_accessed_at", equalTimePtr(got.LastAccessedAt, want.LastAccessedAt), got.LastAccessedAt, want.LastAccessedAt)
 	check("access_count", got.AccessCount == want.AccessCount, got.AccessCount, want.AccessCount)
 	check("version", got.Version == want.Version, got.Version, want.Version)
-	return strings.Join(d, "; ")
+	return d.String()
 }
 
 // diffRelationship lists the fields in which got differs from want.
@@ -391,12 +398,8 @@ func diffRelationship(got, want *backend.Relationship) string {
 		}
 		return fmt.Sprintf("got %v, want %v", got, want)
 	}
-	var d []string
-	check := func(field string, eq bool, g, w any) {
-		if !eq {
-			d = append(d, fmt.Sprintf("%s: got %#v, want %#v", field, g, w))
-		}
-	}
+	var d fieldDiffs
+	check := d.check
 	check("id", got.ID == want.ID, got.ID, want.ID)
 	check("from_id", got.FromID == want.FromID, got.FromID, want.FromID)
 	check("to_id", got.ToID == want.ToID, got.ToID, want.ToID)
@@ -407,7 +410,7 @@ func diffRelationship(got, want *backend.Relationship) string {
 	check("evidence_count", got.EvidenceCount == want.EvidenceCount, got.EvidenceCount, want.EvidenceCount)
 	check("created_at", got.CreatedAt.Equal(want.CreatedAt), got.CreatedAt, want.CreatedAt)
 	check("updated_at", got.UpdatedAt.Equal(want.UpdatedAt), got.UpdatedAt, want.UpdatedAt)
-	return strings.Join(d, "; ")
+	return d.String()
 }
 
 // equalList treats nil and empty as equal.
