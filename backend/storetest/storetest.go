@@ -208,25 +208,24 @@ func (e *env) get(id string) *backend.Memory {
 // memories exports every memory of the store.
 func (e *env) memories() []*backend.Memory {
 	e.t.Helper()
-	var all []*backend.Memory
-	if err := e.store.ExportMemories(e.ctx, func(m *backend.Memory) error {
-		all = append(all, m)
-		return nil
-	}); err != nil {
-		e.t.Fatalf("ExportMemories: %v", err)
-	}
-	return all
+	return collect(e, "ExportMemories", e.store.ExportMemories)
 }
 
 // relationships exports every relationship of the store.
 func (e *env) relationships() []*backend.Relationship {
 	e.t.Helper()
-	var all []*backend.Relationship
-	if err := e.store.ExportRelationships(e.ctx, func(r *backend.Relationship) error {
-		all = append(all, r)
+	return collect(e, "ExportRelationships", e.store.ExportRelationships)
+}
+
+// collect gathers what a streaming export hands to its callback.
+func collect[T any](e *env, name string, export func(context.Context, func(T) error) error) []T {
+	e.t.Helper()
+	var all []T
+	if err := export(e.ctx, func(v T) error {
+		all = append(all, v)
 		return nil
 	}); err != nil {
-		e.t.Fatalf("ExportRelationships: %v", err)
+		e.t.Fatalf("%s: %v", name, err)
 	}
 	return all
 }
