@@ -64,6 +64,9 @@ func neo4jName(n config.Neo4j) string {
 	if db == "" {
 		db = "the default database"
 	}
+	if n.Namespace != "" {
+		db += ", namespace " + n.Namespace
+	}
 	return fmt.Sprintf("Neo4j %s (%s)", n.URI, db)
 }
 
