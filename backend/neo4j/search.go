@@ -1,0 +1,221 @@
+package neo4j
+
+import (
+	"context"
+	"strings"
+
+	"github.com/engramhq/engram/backend"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// searchFields are the full-text index's properties with the boost of a hit
+// in each: the SQLite store's bm25 column weights, so that a word in the
+// title says most about a memory and one deep in its content least.
+var searchFields = []struct{ name, boost string }{
+	{"search_title", "10"},
+	{"search_summary", "4"},
+	{"search_content", "1"},
+	{"search_tags", "6"},
+}
+
+// luceneSpecial are the characters Lucene's query parser reads as syntax.
+const luceneSpecial = `+-&|!(){}[]^"~*?:\/`
+
+// escapeTerm escapes a word for use outside quotes: every syntax character
+// and every space gets a backslash, so a word is always one term.
+func escapeTerm(w string) string {
+	var b strings.Builder
+	for _, r := range w {
+		if strings.ContainsRune(luceneSpecial, r) || r == ' ' || r == '\t' || r == '\n' || r == '\r' {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// quote returns words as a quoted Lucene phrase; inside quotes only the
+// backslash and the quote are syntax.
+func quote(words []string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(strings.Join(words, " ")) + `"`
+}
+
+// termExpression is one term as a Lucene expression on a single field, or
+// "" when it has no word. Words are quoted, so the index's analyzer (lower
+// case, stop words, stemming) treats them as it treated the text; AND, OR,
+// NOT, field names and wildcards inside them are plain words. A prefix is
+// the one thing quotes cannot hold: its last word becomes an escaped,
+// lower-cased prefix query (Lucene does not stem those, like the text they
+// are compared with after stemming, so "postg*" finds "postgres"). A phrase
+// with a prefix is its other words as a phrase plus the prefix, both
+// required: Lucene's classic syntax has no prefix inside a phrase, so this
+// is looser than the SQLite store, which also wants them adjacent.
+func termExpression(t backend.Term) string {
+	var words []string
+	for _, w := range t.Words {
+		if w = strings.TrimSpace(w); w != "" {
+			words = append(words, w)
+		}
+	}
+	switch {
+	case len(words) == 0:
+		return ""
+	case !t.Prefix:
+		return quote(words)
+	case len(words) == 1:
+		return escapeTerm(strings.ToLower(words[0])) + "*"
+	}
+	last := len(words) - 1
+	return "+" + quote(words[:last]) + " +" + escapeTerm(strings.ToLower(words[last])) + "*"
+}
+
+// luceneQuery turns parsed terms into a query on the full-text index. Each
+// term may match in any field, with that field's boost; every term is
+// required (+) unless matchAny. It returns "" when no term has a word.
+func luceneQuery(terms []backend.Term, matchAny bool) string {
+	var clauses []string
+	for _, t := range terms {
+		expr := termExpression(t)
+		if expr == "" {
+			continue
+		}
+		fields := make([]string, len(searchFields))
+		for i, f := range searchFields {
+			fields[i] = f.name + ":(" + expr + ")^" + f.boost
+		}
+		clause := "(" + strings.Join(fields, " OR ") + ")"
+		if !matchAny {
+			clause = "+" + clause
+		}
+		clauses = append(clauses, clause)
+	}
+	return strings.Join(clauses, " ")
+}
+
+// filter collects the conditions on memories m and their parameters.
+type filter struct {
+	conds  []string
+	params map[string]any
+}
+
+func (f *filter) add(cond string, name string, v any) {
+	f.conds = append(f.conds, cond)
+	if name != "" {
+		f.params[name] = v
+	}
+}
+
+// where returns the conditions joined with AND, starting with the namespace.
+func (f *filter) where() string {
+	return " WHERE " + strings.Join(append([]string{"m.ns = $ns"}, f.conds...), " AND ")
+}
+
+// addProjectPath keeps memories of project p or of a folder below it: p
+// itself, or a path that starts with p and a separator (so /w/app matches
+// /w/app/api, not /w/apple). STARTS WITH compares literally and can use the
+// range index on project_path.
+func (f *filter) addProjectPath(p string) {
+	if p == "" {
+		return
+	}
+	f.params["project"] = p
+	f.params["projectPrefix"] = strings.TrimRight(p, "/") + "/"
+	f.conds = append(f.conds, "(m.project_path = $project OR m.project_path STARTS WITH $projectPrefix)")
+}
+
+func typeNames(l []backend.MemoryType) []string {
+	out := make([]string, len(l))
+	for i, t := range l {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// searchFilter is every condition of q except the text.
+func searchFilter(q backend.SearchQuery) *filter {
+	f := &filter{params: map[string]any{}}
+	if len(q.Types) > 0 {
+		f.add("m.type IN $types", "types", typeNames(q.Types))
+	}
+	if tags := backend.NormalizeTags(q.Tags); len(tags) > 0 {
+		if q.TagMode == backend.TagsAll {
+			f.add("all(t IN $tags WHERE t IN m.tags)", "tags", tags)
+		} else {
+			f.add("any(t IN $tags WHERE t IN m.tags)", "tags", tags)
+		}
+	}
+	f.addProjectPath(q.ProjectPath)
+	if q.MinImportance != nil {
+		f.add("m.importance >= $minImportance", "minImportance", *q.MinImportance)
+	}
+	if q.CreatedAfter != nil {
+		f.add("m.created_at > $createdAfter", "createdAfter", q.CreatedAfter.UTC())
+	}
+	if q.CreatedBefore != nil {
+		f.add("m.created_at < $createdBefore", "createdBefore", q.CreatedBefore.UTC())
+	}
+	return f
+}
+
+// SearchMemories runs q: ranked by the full-text index's score when it has
+// terms, newest first when its text is empty, nothing when its text has no
+// searchable word.
+func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*backend.SearchResult, error) {
+	if q.Terms == nil && q.Text != "" {
+		q.Terms = backend.ParseQuery(q.Text)
+	}
+	if q.Limit <= 0 {
+		q.Limit = backend.DefaultSearchLimit
+	}
+	q.Offset = max(q.Offset, 0)
+	res := &backend.SearchResult{Hits: []backend.SearchHit{}}
+	lucene := luceneQuery(q.Terms, q.MatchAny)
+	if lucene == "" && strings.TrimSpace(q.Text) != "" {
+		// Text made only of stop words or punctuation asks for nothing
+		// that could match; only an empty text lists every memory.
+		return res, s.fail(ctx, "search memories", ctx.Err())
+	}
+	f := searchFilter(q)
+	f.params["offset"], f.params["limit"] = q.Offset, q.Limit
+	// Equal scores rank the greater id first: a total order, so pages
+	// never overlap.
+	source, order := `MATCH (m:Memory)`, `m.updated_at DESC, m.id DESC`
+	if lucene != "" {
+		f.params["index"], f.params["query"] = textIndex, lucene
+		source, order = `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score DESC, m.id DESC`
+	}
+	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) error {
+		res.Hits = res.Hits[:0]
+		recs, err := run(ctx, tx, source+f.where()+` RETURN count(*)`, s.params(f.params))
+		if err != nil {
+			return err
+		}
+		res.Total = int(recs[0].Values[0].(int64))
+		if q.Offset >= res.Total {
+			return nil
+		}
+		score := `0.0`
+		if lucene != "" {
+			score = `score`
+		}
+		recs, err = run(ctx, tx, source+f.where()+` WITH m, `+score+` AS score ORDER BY `+order+`
+			SKIP $offset LIMIT $limit RETURN `+memoryMap("m")+`, score`, s.params(f.params))
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			m, err := decodeMemory(r.Values[0])
+			if err != nil {
+				return err
+			}
+			res.Hits = append(res.Hits, backend.SearchHit{Memory: m, Score: r.Values[1].(float64)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.HasMore = q.Offset+len(res.Hits) < res.Total
+	return res, nil
+}
