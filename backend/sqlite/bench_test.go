@@ -149,4 +149,3 @@ func copyFile(b *testing.B, from, to string) {
 		b.Fatal(err)
 	}
 }
-
