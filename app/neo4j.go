@@ -2,13 +2,28 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/engramhq/engram/app/config"
 	"github.com/engramhq/engram/backend"
+	"github.com/engramhq/engram/backend/neo4j"
 )
 
-// openNeo4j opens the configured Neo4j store.
-func openNeo4j(_ context.Context, cfg *config.Config) (backend.Store, error) {
-	return nil, fmt.Errorf("the Neo4j store is not available in this build yet; set ENGRAM_BACKEND=sqlite")
+// openNeo4j opens the configured Neo4j store. It fails within
+// neo4j.ConnectTimeout when the server does not answer or refuses the
+// login, with an error naming what to check.
+func openNeo4j(ctx context.Context, cfg *config.Config) (backend.Store, error) {
+	n := cfg.Neo4j
+	st, err := neo4j.Open(ctx, neo4j.Config{URI: n.URI, Username: n.Username, Password: n.Password, Database: n.Database, Namespace: n.Namespace})
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		// The connectivity check's own deadline: something listens there
+		// but does not answer as Neo4j.
+		return nil, backend.Errorf(backend.EUNAVAILABLE, "cannot reach Neo4j at %s: no answer within %v; check that it is running and that the URI is right",
+			n.URI, neo4j.ConnectTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", neo4jName(n), err)
+	}
+	return st, nil
 }
