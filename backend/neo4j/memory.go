@@ -313,9 +313,10 @@ func (s *Store) RecordAccess(ctx context.Context, ids []string, at time.Time) er
 func (s *Store) UpdateMemory(ctx context.Context, id string, u backend.MemoryUpdate, now time.Time) (*backend.Memory, error) {
 	var m *backend.Memory
 	err := s.write(ctx, "update memory", func(tx neo4j.ManagedTransaction) error {
-		// Writing the version first takes the node's write lock, so the
-		// version read next cannot change before this transaction ends.
-		ms, err := s.memories(ctx, tx, `MATCH (m:Memory {ns: $ns, id: $id}) SET m.version = m.version
+		// Writing a property first takes the node's write lock, so what is
+		// read next cannot change before this transaction ends. (Writing a
+		// property its own value takes no lock.)
+		ms, err := s.memories(ctx, tx, `MATCH (m:Memory {ns: $ns, id: $id}) SET m._lock = true REMOVE m._lock
 			RETURN `+memoryMap("m"), map[string]any{"id": id})
 		if err != nil {
 			return err

@@ -181,12 +181,29 @@ func (s *Store) execute(ctx context.Context, op string, mode neo4j.AccessMode, f
 		configurers = append(configurers, neo4j.WithTxTimeout(max(time.Until(deadline), time.Millisecond)))
 	}
 	var err error
-	if mode == neo4j.AccessModeRead {
-		_, err = session.ExecuteRead(ctx, work, configurers...)
-	} else {
-		_, err = session.ExecuteWrite(ctx, work, configurers...)
+	for attempt := 1; ; attempt++ {
+		if mode == neo4j.AccessModeRead {
+			_, err = session.ExecuteRead(ctx, work, configurers...)
+		} else {
+			_, err = session.ExecuteWrite(ctx, work, configurers...)
+		}
+		// A node that another transaction deleted between this one's match
+		// and its use fails the statement (read committed). Running again
+		// sees the deletion, so fn reports what is missing in its own terms.
+		if !isCode(err, "Neo.ClientError.Statement.EntityNotFound") || attempt == deletedRetries {
+			return s.fail(ctx, op, err)
+		}
 	}
-	return s.fail(ctx, op, err)
+}
+
+// deletedRetries bounds how often a transaction runs again after a
+// concurrent deletion removed what it was using.
+const deletedRetries = 3
+
+// isCode reports whether err is a server error with the given code.
+func isCode(err error, code string) bool {
+	var ne *neo4j.Neo4jError
+	return errors.As(err, &ne) && ne.Code == code
 }
 
 // run runs one query in tx and reads all its records.
