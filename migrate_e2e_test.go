@@ -156,10 +156,10 @@ func TestNeo4jBadConfiguration(t *testing.T) {
 		want string
 	}
 	cases := []badConfig{
-		{"NothingListens", []string{"NEO4J_URI=" + closed}, "cannot reach Neo4j at " + closed},
+		{"NothingListens", []string{"NEO4J_URI=" + closed}, "check that it is running"},
 		// A server that accepts connections and never answers: only the
 		// connect timeout ends the wait.
-		{"NoAnswer", []string{"NEO4J_URI=" + silent}, "cannot reach Neo4j at " + silent},
+		{"NoAnswer", []string{"NEO4J_URI=" + silent}, silent + " did not answer within 5s"},
 		{"NotANeo4jURI", []string{"NEO4J_URI=http://localhost:7474"}, "neo4j.uri (from NEO4J_URI)"},
 	}
 	if uri := os.Getenv("ENGRAM_TEST_NEO4J_URI"); uri != "" {
@@ -167,9 +167,9 @@ func TestNeo4jBadConfiguration(t *testing.T) {
 			// Neo4j locks a user out for a while after a few wrong passwords:
 			// a user of its own keeps the other tests' user working.
 			badConfig{"WrongPassword", []string{"NEO4J_URI=" + uri, "NEO4J_USERNAME=engram-e2e-nobody", "NEO4J_PASSWORD=wrong"},
-				"refused the user name or password"},
+				"check NEO4J_USERNAME and NEO4J_PASSWORD"},
 			badConfig{"MissingDatabase", []string{"NEO4J_URI=" + uri, "NEO4J_USERNAME=" + os.Getenv("ENGRAM_TEST_NEO4J_USERNAME"),
-				"NEO4J_PASSWORD=" + os.Getenv("ENGRAM_TEST_NEO4J_PASSWORD"), "NEO4J_DATABASE=nosuchdb"}, "database does not exist"},
+				"NEO4J_PASSWORD=" + os.Getenv("ENGRAM_TEST_NEO4J_PASSWORD"), "NEO4J_DATABASE=nosuchdb"}, "set NEO4J_DATABASE to an existing one"},
 		)
 	}
 	for _, tc := range cases {
