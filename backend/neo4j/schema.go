@@ -73,10 +73,11 @@ func (s *Store) bootstrap(ctx context.Context) error {
 		case !ok:
 			ready = false
 			// Schema changes cannot share a transaction with anything else.
-			if err := s.write(ctx, "create "+item.name, func(tx neo4j.ManagedTransaction) error {
+			err := s.write(ctx, "create "+item.name, func(tx neo4j.ManagedTransaction) error {
 				_, err := run(ctx, tx, item.create, nil)
 				return err
-			}); err != nil {
+			})
+			if err != nil && !alreadyExists(err) {
 				return err
 			}
 		case state == "FAILED":
@@ -94,4 +95,12 @@ func (s *Store) bootstrap(ctx context.Context) error {
 		_, err := run(ctx, tx, fmt.Sprintf(`CALL db.awaitIndexes(%d)`, indexWaitSeconds), nil)
 		return err
 	})
+}
+
+// alreadyExists reports the error of a schema statement that lost a race
+// with another process creating the same constraint or index.
+func alreadyExists(err error) bool {
+	return isCode(err, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists") ||
+		isCode(err, "Neo.ClientError.Schema.IndexAlreadyExists") ||
+		isCode(err, "Neo.ClientError.Schema.ConstraintAlreadyExists")
 }

@@ -110,9 +110,21 @@ func redact(u *url.URL) string {
 // verify checks within ConnectTimeout that the server answers and accepts
 // the login.
 func (s *Store) verify(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
+	vctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
 	defer cancel()
-	return s.fail(ctx, "connect", s.driver.VerifyConnectivity(ctx))
+	err := s.driver.VerifyConnectivity(vctx)
+	// While connecting, the driver's usage errors are about what answered
+	// (an HTTP port, an old server), not about how Engram uses it.
+	var ue *neo4j.UsageError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ue):
+		return backend.Errorf(backend.EUNAVAILABLE, "connect: Neo4j at %s: %s", s.uri, ue.Message)
+	case ctx.Err() == nil && vctx.Err() != nil:
+		return backend.Errorf(backend.EUNAVAILABLE, "connect: Neo4j at %s did not answer within %v; check that it is running and that the URI is right", s.uri, ConnectTimeout)
+	}
+	return s.fail(ctx, "connect", err)
 }
 
 // withNamespace returns a store over the same driver that sees only the
@@ -221,15 +233,15 @@ func run(ctx context.Context, tx neo4j.ManagedTransaction, query string, params 
 var errorCodes = map[string]struct {
 	code, advice string
 }{
-	"Neo.ClientError.Security.Unauthorized":               {backend.EUNAVAILABLE, "Neo4j refused the user name or password; check NEO4J_USERNAME and NEO4J_PASSWORD"},
-	"Neo.ClientError.Security.AuthenticationRateLimit":    {backend.EUNAVAILABLE, "Neo4j locked the login after too many wrong passwords; wait a few seconds and check NEO4J_PASSWORD"},
-	"Neo.ClientError.Security.CredentialsExpired":         {backend.EUNAVAILABLE, "the Neo4j password has expired; set a new one (for example in Neo4j Browser) and update NEO4J_PASSWORD"},
-	"Neo.ClientError.Security.TokenExpired":               {backend.EUNAVAILABLE, "the Neo4j login token has expired; log in again"},
-	"Neo.ClientError.Security.Forbidden":                  {backend.EUNAVAILABLE, "the Neo4j user may not do this; grant it read and write access to the database"},
-	"Neo.ClientError.Security.AuthorizationExpired":       {backend.EUNAVAILABLE, "the Neo4j authorization has expired; try again"},
-	"Neo.ClientError.Database.DatabaseNotFound":           {backend.EUNAVAILABLE, "the database does not exist on this Neo4j server; create it or set NEO4J_DATABASE to an existing one (empty means the default database)"},
+	"Neo.ClientError.Security.Unauthorized":               {backend.EUNAVAILABLE, "wrong user name or password; check NEO4J_USERNAME and NEO4J_PASSWORD"},
+	"Neo.ClientError.Security.AuthenticationRateLimit":    {backend.EUNAVAILABLE, "login locked after too many wrong passwords; wait a few seconds and check NEO4J_PASSWORD"},
+	"Neo.ClientError.Security.CredentialsExpired":         {backend.EUNAVAILABLE, "the password has expired; set a new one (for example in Neo4j Browser) and update NEO4J_PASSWORD"},
+	"Neo.ClientError.Security.TokenExpired":               {backend.EUNAVAILABLE, "the login token has expired; log in again"},
+	"Neo.ClientError.Security.AuthorizationExpired":       {backend.EUNAVAILABLE, "the authorization has expired; try again"},
+	"Neo.ClientError.Security.Forbidden":                  {backend.EUNAVAILABLE, "the user may not do this; grant it read and write access to the database"},
+	"Neo.ClientError.Database.DatabaseNotFound":           {backend.EUNAVAILABLE, "no such database; create it or set NEO4J_DATABASE to an existing one (empty means the default database)"},
 	"Neo.TransientError.Database.DatabaseUnavailable":     {backend.EUNAVAILABLE, "the database is not available right now (starting, stopping or offline); try again shortly"},
-	"Neo.ClientError.General.ForbiddenOnReadOnlyDatabase": {backend.EUNAVAILABLE, "the database is read-only; point Engram at a writable database"},
+	"Neo.ClientError.General.ForbiddenOnReadOnlyDatabase": {backend.EUNAVAILABLE, "the database is read-only; point Engram at a writable one"},
 	"Neo.ClientError.Schema.ConstraintValidationFailed":   {backend.ECONFLICT, "the change clashes with stored data"},
 }
 
@@ -257,23 +269,23 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 			return s.fail(ctx, op, last)
 		}
 	}
-	where := s.uri
+	where := "Neo4j at " + s.uri
 	if s.db != "" {
 		where += " (database " + s.db + ")"
 	}
 	var ne *neo4j.Neo4jError
 	if errors.As(err, &ne) {
 		if c, ok := errorCodes[ne.Code]; ok {
-			return backend.Errorf(c.code, "%s: %s at %s (%s)", op, c.advice, where, ne.Msg)
+			return backend.Errorf(c.code, "%s: %s: %s (%s)", op, where, c.advice, ne.Msg)
 		}
 		if ne.Classification() == "TransientError" {
-			return backend.Errorf(backend.EUNAVAILABLE, "%s: Neo4j at %s is busy and the retries ran out; try again (%s)", op, where, ne.Msg)
+			return backend.Errorf(backend.EUNAVAILABLE, "%s: %s stayed busy through every retry; try again (%s)", op, where, ne.Msg)
 		}
 		return fmt.Errorf("neo4j: %s: %w", op, err)
 	}
 	var ce *neo4j.ConnectivityError
 	if errors.As(err, &ce) || isTimeout(err) {
-		return backend.Errorf(backend.EUNAVAILABLE, "%s: cannot reach Neo4j at %s; check that it is running and that the URI is right (%v)", op, where, err)
+		return backend.Errorf(backend.EUNAVAILABLE, "%s: cannot reach %s; check that it is running and that the URI is right (%v)", op, where, err)
 	}
 	return fmt.Errorf("neo4j: %s: %w", op, err)
 }
