@@ -3,6 +3,7 @@ package neo4j
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/engramhq/engram/backend"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -20,17 +21,6 @@ const textIndex = "memory_text"
 // ids, as an export imported next to its source does. Neo4j Community 5
 // enforces composite property uniqueness; a lookup by (ns, id) is one seek of
 // the constraint's index, as fast as one by id.
-//
-// The full-text index uses Lucene's English analyzer (lower case, English
-// stop words, Porter stemming: "caching" finds "cache", like the SQLite
-// store's porter tokenizer). Its tokenizer keeps words joined by _ . : or '
-// together (pg_isready is one token) while backend.ParseQuery splits a query
-// on anything that is not a letter or digit, so the index covers copies of
-// the text in which every other character is a space (see searchable).
-// Built-in analyzers cannot split that way, and a custom one would need a
-// server plugin, which hosted Neo4j (Aura) does not allow. Updates are
-// applied at commit (eventually_consistent false): a memory is searchable as
-// soon as it is stored.
 var schema = []struct{ name, create string }{
 	{"memory_id", `CREATE CONSTRAINT memory_id IF NOT EXISTS FOR (m:Memory) REQUIRE (m.ns, m.id) IS UNIQUE`},
 	{"memory_dedup", `CREATE CONSTRAINT memory_dedup IF NOT EXISTS FOR (m:Memory) REQUIRE (m.ns, m.dedup_key) IS UNIQUE`},
@@ -38,33 +28,98 @@ var schema = []struct{ name, create string }{
 	{"memory_created", `CREATE RANGE INDEX memory_created IF NOT EXISTS FOR (m:Memory) ON (m.created_at)`},
 	{"memory_updated", `CREATE RANGE INDEX memory_updated IF NOT EXISTS FOR (m:Memory) ON (m.updated_at)`},
 	{"memory_project", `CREATE RANGE INDEX memory_project IF NOT EXISTS FOR (m:Memory) ON (m.project_path)`},
-	{textIndex, `CREATE FULLTEXT INDEX ` + textIndex + ` IF NOT EXISTS FOR (m:Memory)
-		ON EACH [m.search_title, m.search_summary, m.search_content, m.search_tags]
-		OPTIONS {indexConfig: {` + "`fulltext.analyzer`: 'english', `fulltext.eventually_consistent`: false" + `}}`},
+	{textIndex, createTextIndex()},
 }
 
-// indexWait bounds how long bootstrap waits for new indexes to come online
-// (populating them over existing data).
+// The full-text index uses Lucene's English analyzer (lower case, English
+// stop words, Porter stemming: "caching" finds "cache", like the SQLite
+// store's porter tokenizer). Its tokenizer keeps words joined by _ . : or '
+// together (pg_isready is one token) while backend.ParseQuery splits a query
+// on anything that is not a letter or digit, so the index covers copies of
+// the text in which every other character is a space (see searchable).
+// Built-in analyzers cannot split that way, and a custom one would need a
+// server plugin, which hosted Neo4j (Aura) does not allow.
+//
+// The index is eventually consistent: a commit queues its changes for a
+// background thread instead of applying them and reopening Lucene's reader
+// itself, which cost each store of a memory 20 ms or more here (five times
+// the rest of the write). Searches first wait for the queue to drain
+// (awaitTextIndex), so a memory is still found by any search that starts
+// after it was stored; the wait costs nothing when no write is pending and
+// one reopen for any number of writes when some are.
+const (
+	textAnalyzer           = "english"
+	textEventualConsistent = true
+)
+
+func createTextIndex() string {
+	props := make([]string, len(searchFields))
+	for i, f := range searchFields {
+		props[i] = "m." + f.name
+	}
+	return fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (m:Memory) ON EACH [%s]"+
+		" OPTIONS {indexConfig: {`fulltext.analyzer`: '%s', `fulltext.eventually_consistent`: %t}}",
+		textIndex, strings.Join(props, ", "), textAnalyzer, textEventualConsistent)
+}
+
+// sameTextIndex reports whether an existing full-text index covers the
+// properties of searchFields with the analyzer and consistency above.
+func sameTextIndex(properties []any, options map[string]any) bool {
+	if len(properties) != len(searchFields) {
+		return false
+	}
+	for i, f := range searchFields {
+		if properties[i] != f.name {
+			return false
+		}
+	}
+	config, _ := options["indexConfig"].(map[string]any)
+	return config["fulltext.analyzer"] == textAnalyzer && config["fulltext.eventually_consistent"] == textEventualConsistent
+}
+
+// awaitTextIndex waits until the full-text index holds every change
+// committed before it; searches call it first.
+func awaitTextIndex(ctx context.Context, tx neo4j.ManagedTransaction) error {
+	_, err := run(ctx, tx, `CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()`, nil)
+	return err
+}
+
+// indexWaitSeconds bounds how long bootstrap waits for new indexes to come
+// online (populating them over existing data).
 const indexWaitSeconds = 300
 
-// bootstrap creates the constraints and indexes that are missing and waits
+// bootstrap creates the constraints and indexes that are missing, rebuilds
+// a full-text index made with other settings (by an older Engram), and waits
 // until all are online. A database that has them all, the common case, costs
 // one read. Several processes may bootstrap at once: IF NOT EXISTS makes the
 // statements idempotent.
 func (s *Store) bootstrap(ctx context.Context) error {
 	states := map[string]string{}
+	stale := false
 	err := s.read(ctx, "read schema", func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, `SHOW INDEXES YIELD name, state RETURN name, state`, nil)
+		recs, err := run(ctx, tx, `SHOW INDEXES YIELD name, state, properties, options`, nil)
 		if err != nil {
 			return err
 		}
 		for _, r := range recs {
-			states[r.Values[0].(string)] = r.Values[1].(string)
+			name := r.Values[0].(string)
+			states[name] = r.Values[1].(string)
+			if name == textIndex {
+				props, _ := r.Values[2].([]any)
+				opts, _ := r.Values[3].(map[string]any)
+				stale = !sameTextIndex(props, opts)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if stale {
+		if err := s.schemaChange(ctx, "drop "+textIndex, `DROP INDEX `+textIndex+` IF EXISTS`); err != nil {
+			return err
+		}
+		delete(states, textIndex)
 	}
 	ready := true
 	for _, item := range schema {
@@ -72,12 +127,7 @@ func (s *Store) bootstrap(ctx context.Context) error {
 		switch {
 		case !ok:
 			ready = false
-			// Schema changes cannot share a transaction with anything else.
-			err := s.write(ctx, "create "+item.name, func(tx neo4j.ManagedTransaction) error {
-				_, err := run(ctx, tx, item.create, nil)
-				return err
-			})
-			if err != nil && !alreadyExists(err) {
+			if err := s.schemaChange(ctx, "create "+item.name, item.create); err != nil && !alreadyExists(err) {
 				return err
 			}
 		case state == "FAILED":
@@ -93,6 +143,15 @@ func (s *Store) bootstrap(ctx context.Context) error {
 	}
 	return s.read(ctx, "wait for indexes", func(tx neo4j.ManagedTransaction) error {
 		_, err := run(ctx, tx, fmt.Sprintf(`CALL db.awaitIndexes(%d)`, indexWaitSeconds), nil)
+		return err
+	})
+}
+
+// schemaChange runs one schema statement in a transaction of its own:
+// schema changes cannot share one with anything else.
+func (s *Store) schemaChange(ctx context.Context, op, statement string) error {
+	return s.write(ctx, op, func(tx neo4j.ManagedTransaction) error {
+		_, err := run(ctx, tx, statement, nil)
 		return err
 	})
 }
