@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -296,11 +297,14 @@ func (s *Store) GetMemory(ctx context.Context, id string) (*backend.Memory, erro
 
 // RecordAccess counts one access to each existing id. Reading the count in
 // the SET that writes it makes Cypher lock the node first, so concurrent
-// accesses are all counted.
+// accesses are all counted; taking the locks in id order keeps two calls
+// with the same ids from deadlocking.
 func (s *Store) RecordAccess(ctx context.Context, ids []string, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
 	return s.write(ctx, "record access", func(tx neo4j.ManagedTransaction) error {
 		_, err := run(ctx, tx, `UNWIND $ids AS id MATCH (m:Memory {ns: $ns, id: id})
 			SET m.access_count = m.access_count + 1, m.last_accessed_at = $at`,

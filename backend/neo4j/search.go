@@ -180,10 +180,13 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	f.params["offset"], f.params["limit"] = q.Offset, q.Limit
 	// Equal scores rank the greater id first: a total order, so pages
 	// never overlap.
-	source, order := `MATCH (m:Memory)`, `m.updated_at DESC, m.id DESC`
-	if lucene != "" {
-		f.params["index"], f.params["query"] = textIndex, lucene
-		source, order = `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score DESC, m.id DESC`
+	source, order := `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score DESC, m.id DESC`
+	f.params["index"], f.params["query"] = textIndex, lucene
+	if lucene == "" {
+		// Saying updated_at exists lets the planner walk its index newest
+		// first and stop at the page instead of sorting every memory.
+		source, order = `MATCH (m:Memory)`, `m.updated_at DESC, m.id DESC`
+		f.conds = append(f.conds, "m.updated_at IS NOT NULL")
 	}
 	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) error {
 		res.Hits = res.Hits[:0]
