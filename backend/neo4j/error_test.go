@@ -44,7 +44,9 @@ func TestFail(t *testing.T) {
 			backend.EUNAVAILABLE, []string{"NEO4J_PASSWORD"}},
 		{"CypherBug", context.Background(), serverError("Neo.ClientError.Statement.SyntaxError", "Invalid input"),
 			backend.EINTERNAL, []string{"SyntaxError"}},
-		{"UsageIsInternal", context.Background(), &neo4j.UsageError{Message: "closed session"}, backend.EINTERNAL, nil},
+		{"UsageIsInternal", context.Background(), &neo4j.UsageError{Message: "Session already has a pending transaction"}, backend.EINTERNAL, nil},
+		{"ClosedDriver", context.Background(), &neo4j.UsageError{Message: "Trying to create session on closed driver"},
+			backend.EUNAVAILABLE, []string{"closed"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/engramhq/engram/backend"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"golang.org/x/text/unicode/norm"
 )
 
 // A memory is a :Memory node. Its context is spread over plain properties
@@ -29,17 +31,44 @@ const memoryFields = `.id, .type, .title, .content, .summary, .tags, .importance
 // reads, leaving out the search copies of the text.
 func memoryMap(v string) string { return v + ` {` + memoryFields + `}` }
 
-// searchable returns s with every character that is not a letter or digit
-// replaced by a space: the text the full-text index sees. backend.ParseQuery
-// splits queries on the same characters, so pg_isready is indexed as the
-// two words its query looks for.
+// searchable returns s as the full-text index sees it: without diacritics
+// (see fold) and with every character that is not a letter or digit
+// replaced by a space. backend.ParseQuery splits queries on the same
+// characters, so pg_isready is indexed as the two words its query looks for.
 func searchable(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			return r
 		}
 		return ' '
-	}, s)
+	}, fold(s))
+}
+
+// fold removes diacritics (café becomes cafe), as the SQLite store's
+// unicode61 tokenizer does and Lucene's English analyzer does not: the index
+// holds folded text and every query word is folded the same way, so "cafe"
+// and "café" find each other. Marks are dropped from the canonical
+// decomposition, which is then composed again so that letters made of
+// several code points (Hangul syllables) stay whole.
+func fold(s string) string {
+	if isASCII(s) {
+		return s // the common case: nothing to fold
+	}
+	return norm.NFC.String(strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Mn, r) {
+			return -1
+		}
+		return r
+	}, norm.NFD.String(s)))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // nonNil returns an empty list for nil so the property is a list either way.
@@ -229,19 +258,7 @@ func (s *Store) params(ps map[string]any) map[string]any {
 
 // memories runs a query whose records start with a memoryMap projection.
 func (s *Store) memories(ctx context.Context, tx neo4j.ManagedTransaction, query string, ps map[string]any) ([]*backend.Memory, error) {
-	recs, err := run(ctx, tx, query, s.params(ps))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*backend.Memory, 0, len(recs))
-	for _, r := range recs {
-		m, err := decodeMemory(r.Values[0])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return decodeAll(ctx, tx, query, s.params(ps), decodeMemory)
 }
 
 func (s *Store) getMemory(ctx context.Context, tx neo4j.ManagedTransaction, id string) (*backend.Memory, error) {

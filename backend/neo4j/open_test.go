@@ -149,3 +149,17 @@ func TestRelationshipTypeNeverInterpolated(t *testing.T) {
 		}
 	}
 }
+
+// TestClosed checks that a closed store says so instead of failing as a bug.
+func TestClosed(t *testing.T) {
+	s, err := Open(t.Context(), testConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(t.Context()); backend.ErrorCode(err) != backend.EUNAVAILABLE {
+		t.Errorf("Ping after Close: %v (code %q), want %q", err, backend.ErrorCode(err), backend.EUNAVAILABLE)
+	}
+}

@@ -37,19 +37,7 @@ func decodeRelationship(v any) (*backend.Relationship, error) {
 
 // relationships runs a query whose records start with a relMap projection.
 func (s *Store) relationships(ctx context.Context, tx neo4j.ManagedTransaction, query string, ps map[string]any) ([]*backend.Relationship, error) {
-	recs, err := run(ctx, tx, query, s.params(ps))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*backend.Relationship, 0, len(recs))
-	for _, rec := range recs {
-		r, err := decodeRelationship(rec.Values[0])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return decodeAll(ctx, tx, query, s.params(ps), decodeRelationship)
 }
 
 // relProps returns the stored properties of r.

@@ -42,32 +42,36 @@ func quote(words []string) string {
 }
 
 // termExpression is one term as a Lucene expression on a single field, or
-// "" when it has no word. Words are quoted, so the index's analyzer (lower
-// case, stop words, stemming) treats them as it treated the text; AND, OR,
-// NOT, field names and wildcards inside them are plain words. A prefix is
-// the one thing quotes cannot hold: its last word becomes an escaped,
-// lower-cased prefix query (Lucene does not stem those, like the text they
-// are compared with after stemming, so "postg*" finds "postgres"). A phrase
-// with a prefix is its other words as a phrase plus the prefix, both
-// required: Lucene's classic syntax has no prefix inside a phrase, so this
-// is looser than the SQLite store, which also wants them adjacent.
+// "" when it has no word. Words are folded like the indexed text and
+// quoted, so the index's analyzer (lower case, stop words, stemming) treats
+// them as it treated the text; AND, OR, NOT, field names and wildcards
+// inside them are plain words. A prefix is the one thing quotes cannot hold:
+// its last word w becomes (w* OR "w"), an escaped, lower-cased prefix query
+// (Lucene does not stem those, and they are compared with stemmed words, so
+// "postg*" finds "postgres") or the word itself stemmed ("caching*" finds
+// "cache", as the SQLite store, which stems prefixes, does). A phrase with a
+// prefix is its other words as a phrase plus the prefix, both required:
+// Lucene's classic syntax has no prefix inside a phrase, so this is looser
+// than the SQLite store, which also wants them adjacent.
 func termExpression(t backend.Term) string {
 	var words []string
 	for _, w := range t.Words {
-		if w = strings.TrimSpace(w); w != "" {
+		if w = strings.TrimSpace(fold(w)); w != "" {
 			words = append(words, w)
 		}
 	}
-	switch {
-	case len(words) == 0:
+	if len(words) == 0 {
 		return ""
-	case !t.Prefix:
-		return quote(words)
-	case len(words) == 1:
-		return escapeTerm(strings.ToLower(words[0])) + "*"
 	}
-	last := len(words) - 1
-	return "+" + quote(words[:last]) + " +" + escapeTerm(strings.ToLower(words[last])) + "*"
+	if !t.Prefix {
+		return quote(words)
+	}
+	last := words[len(words)-1]
+	prefix := "(" + escapeTerm(strings.ToLower(last)) + "* OR " + quote([]string{last}) + ")"
+	if len(words) == 1 {
+		return prefix
+	}
+	return "+" + quote(words[:len(words)-1]) + " +" + prefix
 }
 
 // luceneQuery turns parsed terms into a query on the full-text index. Each

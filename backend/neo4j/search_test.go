@@ -27,17 +27,19 @@ func TestLuceneQuery(t *testing.T) {
 		{"AnyWord", []backend.Term{{Words: []string{"redis"}}, {Words: []string{"timeout"}}}, true,
 			field(`"redis"`) + " " + field(`"timeout"`)},
 		{"Phrase", []backend.Term{{Words: []string{"slow", "query"}}}, false, "+" + field(`"slow query"`)},
-		{"Prefix", []backend.Term{{Words: []string{"Postg"}, Prefix: true}}, false, "+" + field(`postg*`)},
+		{"Prefix", []backend.Term{{Words: []string{"Postg"}, Prefix: true}}, false, "+" + field(`(postg* OR "Postg")`)},
 		{"PhrasePrefix", []backend.Term{{Words: []string{"cache", "asi"}, Prefix: true}}, false,
-			"+" + field(`+"cache" +asi*`)},
+			"+" + field(`+"cache" +(asi* OR "asi")`)},
+		{"Folded", []backend.Term{{Words: []string{"café"}}, {Words: []string{"Naï"}, Prefix: true}}, false,
+			"+" + field(`"cafe"`) + " +" + field(`(nai* OR "Nai")`)},
 		// Terms that did not come from ParseQuery still cannot reach the
 		// parser as syntax.
 		{"QuoteAndBackslashInPhrase", []backend.Term{{Words: []string{`a"b\`, `OR`}}}, false,
 			"+" + field(`"a\"b\\ OR"`)},
 		{"SyntaxInPrefix", []backend.Term{{Words: []string{`title:x) OR (*`}, Prefix: true}}, false,
-			"+" + field(`title\:x\)\ or\ \(\**`)},
+			"+" + field(`(title\:x\)\ or\ \(\** OR "title:x) OR (*")`)},
 		{"AllSpecialsInPrefix", []backend.Term{{Words: []string{luceneSpecial}, Prefix: true}}, false,
-			"+" + field(`\+\-\&\|\!\(\)\{\}\[\]\^\"\~\*\?\:\\\/*`)},
+			"+" + field(`(\+\-\&\|\!\(\)\{\}\[\]\^\"\~\*\?\:\\\/* OR "+-&|!(){}[]^\"~*?:\\/")`)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -49,8 +51,8 @@ func TestLuceneQuery(t *testing.T) {
 }
 
 // TestParsedQueriesHaveNoSyntax feeds hostile text through ParseQuery, as
-// the Service does: outside quotes, only letters, digits and the prefix star
-// remain.
+// the Service does: outside quotes, nothing but letters, digits, the prefix
+// star and the structure luceneQuery adds remains.
 func TestParsedQueriesHaveNoSyntax(t *testing.T) {
 	for _, text := range []string{
 		`title:redis`, `redis^10`, `[a TO z]`, `" OR 1=1 --`, `redis~`, `+redis -timeout`, `*`, `/.*/`,
@@ -69,7 +71,7 @@ func TestParsedQueriesHaveNoSyntax(t *testing.T) {
 			rest = strings.ReplaceAll(rest, f.name+":(", "")
 			rest = strings.ReplaceAll(rest, ")^"+f.boost, "")
 		}
-		rest = strings.NewReplacer("+(", "", " OR ", "", ")", "", " ", "").Replace(rest)
+		rest = strings.NewReplacer(" OR ", "", "+", "", "(", "", ")", "", " ", "").Replace(rest)
 		for _, r := range rest {
 			if strings.ContainsRune(luceneSpecial, r) && r != '*' {
 				t.Errorf("ParseQuery(%q) gives %s: %q is outside quotes", text, q, r)
@@ -83,7 +85,8 @@ func TestSearchable(t *testing.T) {
 		{"pg_isready", "pg isready"},
 		{"Cache-aside", "Cache aside"},
 		{"example.com:8080/x", "example com 8080 x"},
-		{"Ünïcödé 日本語", "Ünïcödé 日本語"},
+		{"Ünïcödé 日本語 한국어", "Unicode 日本語 한국어"},
+		{"cafe\u0301", "cafe"},
 		{"don't", "don t"},
 		{`["s3","retry"]`, `  s3   retry  `},
 		{"", ""},

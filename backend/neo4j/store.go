@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/engramhq/engram/backend"
@@ -128,7 +129,9 @@ func (s *Store) verify(ctx context.Context) error {
 }
 
 // withNamespace returns a store over the same driver that sees only the
-// memories of namespace ns. Closing it leaves the driver open.
+// memories of namespace ns, so that tests can each have an empty store and
+// still share one driver, as a process should. Closing it leaves the driver
+// open.
 func (s *Store) withNamespace(ns string) *Store {
 	c := *s
 	c.ns, c.ownsDriver = ns, false
@@ -227,6 +230,23 @@ func run(ctx context.Context, tx neo4j.ManagedTransaction, query string, params 
 	return res.Collect(ctx)
 }
 
+// decodeAll runs query in tx and decodes the first value of each record.
+func decodeAll[T any](ctx context.Context, tx neo4j.ManagedTransaction, query string, params map[string]any, decode func(any) (T, error)) ([]T, error) {
+	recs, err := run(ctx, tx, query, params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		v, err := decode(r.Values[0])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // errorCodes maps the server's error codes to ours, with what a person can
 // do about each. Codes not listed are bugs (a Cypher error) or server
 // failures: EINTERNAL.
@@ -282,6 +302,10 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 			return backend.Errorf(backend.EUNAVAILABLE, "%s: %s stayed busy through every retry; try again (%s)", op, where, ne.Msg)
 		}
 		return fmt.Errorf("neo4j: %s: %w", op, err)
+	}
+	var ue *neo4j.UsageError
+	if errors.As(err, &ue) && strings.Contains(ue.Message, "closed") {
+		return backend.Errorf(backend.EUNAVAILABLE, "%s: the connection to %s is closed", op, where)
 	}
 	var ce *neo4j.ConnectivityError
 	if errors.As(err, &ce) || isTimeout(err) {
