@@ -163,3 +163,29 @@ func TestClosed(t *testing.T) {
 		t.Errorf("Ping after Close: %v (code %q), want %q", err, backend.ErrorCode(err), backend.EUNAVAILABLE)
 	}
 }
+
+// TestOpenRouting opens the test server through neo4j://, the routing
+// scheme of clusters and Aura: the driver asks the server for its routing
+// table and sends reads and writes where it says.
+func TestOpenRouting(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.URI = strings.Replace(cfg.URI, "bolt://", "neo4j://", 1)
+	cfg.Namespace = "test-" + backend.NewID()
+	s, err := Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", cfg.URI, err)
+	}
+	defer s.Close()
+	svc := backend.NewService(s)
+	m, _, err := svc.StoreMemory(t.Context(), backend.NewMemory{Type: backend.TypeGeneral, Title: "routed write", Content: "through neo4j://"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Search(t.Context(), backend.SearchQuery{Text: "routed"})
+	if err != nil || res.Total != 1 || res.Hits[0].Memory.ID != m.ID {
+		t.Errorf("routed read: %+v, %v; want the memory just written", res, err)
+	}
+	if err := svc.DeleteMemory(t.Context(), m.ID); err != nil {
+		t.Errorf("DeleteMemory: %v", err)
+	}
+}
