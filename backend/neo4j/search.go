@@ -194,11 +194,6 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	}
 	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) error {
 		res.Hits = res.Hits[:0]
-		if lucene != "" {
-			if err := awaitTextIndex(ctx, tx); err != nil {
-				return err
-			}
-		}
 		recs, err := run(ctx, tx, source+f.where()+` RETURN count(*)`, s.params(f.params))
 		if err != nil {
 			return err
