@@ -3,16 +3,20 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/mark3labs/mcp-go/client"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
@@ -23,7 +27,7 @@ import (
 
 // onNeo4j returns in configured to use the test Neo4j in a namespace of its
 // own, which is emptied when the test ends.
-func (in *instance) onNeo4j(t *testing.T) *instance {
+func (in *instance) onNeo4j(t testing.TB) *instance {
 	t.Helper()
 	uri := os.Getenv("ENGRAM_TEST_NEO4J_URI")
 	if uri == "" {
@@ -40,7 +44,7 @@ func (in *instance) onNeo4j(t *testing.T) *instance {
 }
 
 // dropNamespace deletes the memories (and so the edges) of namespace ns.
-func dropNamespace(t *testing.T, uri, user, password, db, ns string) {
+func dropNamespace(t testing.TB, uri, user, password, db, ns string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	driver, err := neo4j.NewDriverWithContext(uri, neo4j.BasicAuth(user, password, ""))
@@ -225,4 +229,63 @@ func silentServer(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// BenchmarkHTTPConcurrentStore measures the throughput of 16 MCP clients,
+// each with its own streamable HTTP session, calling store_memory at once
+// on one `engram serve`, on each store.
+func BenchmarkHTTPConcurrentStore(b *testing.B) {
+	const clients = 16
+	for _, store := range []string{"sqlite", "neo4j"} {
+		b.Run("store="+store, func(b *testing.B) {
+			in := newInstance(b)
+			if store == "neo4j" {
+				in = in.onNeo4j(b)
+			}
+			in.serve(b)
+			cs := make([]*client.Client, clients)
+			for i := range cs {
+				cs[i] = in.httpClient(b)
+			}
+			var (
+				next atomic.Int64
+				mu   sync.Mutex // guards lat
+				lat  []time.Duration
+				wg   sync.WaitGroup
+			)
+			b.ResetTimer()
+			for _, c := range cs {
+				wg.Go(func() {
+					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+						req := mcpgo.CallToolRequest{}
+						req.Params.Name = "store_memory"
+						req.Params.Arguments = map[string]any{
+							"type": "general", "title": fmt.Sprintf("Concurrent memory %d", i),
+							"content": fmt.Sprintf("Store number %d from one of %d HTTP clients, with a few words to index.", i, clients),
+							"tags":    []string{"bench"},
+						}
+						start := time.Now()
+						res, err := c.CallTool(context.Background(), req)
+						d := time.Since(start)
+						if err != nil || res.IsError {
+							b.Errorf("store_memory %d: %v %v", i, err, res)
+							return
+						}
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			slices.Sort(lat)
+			if len(lat) == 0 {
+				return
+			}
+			b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "stores/s")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+		})
+	}
 }

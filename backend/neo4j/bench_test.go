@@ -58,20 +58,14 @@ func forEach(b *testing.B, sizes []int, fn func(b *testing.B, svc *backend.Servi
 func BenchmarkStore(b *testing.B) {
 	forEach(b, benchSizes, func(b *testing.B, svc *backend.Service) {
 		g := storetest.NewGenerator(uint64(time.Now().UnixNano()))
-		ctx := context.Background()
-		var ds []time.Duration
 		var ids []string
-		for b.Loop() {
-			in := newMemory(g.Memory(len(ds)))
-			start := time.Now()
-			m, _, err := svc.StoreMemory(ctx, in)
-			if err != nil {
-				b.Fatal(err)
+		storetest.BenchLatency(b, "", func(ctx context.Context, i int) (int, error) {
+			m, _, err := svc.StoreMemory(ctx, newMemory(g.Memory(i)))
+			if err == nil {
+				ids = append(ids, m.ID)
 			}
-			ds = append(ds, time.Since(start))
-			ids = append(ids, m.ID)
-		}
-		storetest.ReportPercentiles(b, ds)
+			return 0, err
+		})
 		deleteAfter(b, svc, ids)
 	})
 }
@@ -80,22 +74,7 @@ func BenchmarkStore(b *testing.B) {
 // each looking for one of 200 stored memories.
 func BenchmarkSearch(b *testing.B) {
 	forEach(b, benchSizes, func(b *testing.B, svc *backend.Service) {
-		qs := storetest.NewGenerator(7).Queries(storetest.SampleMemories(b, svc.Store(), 200))
-		ctx := context.Background()
-		var ds []time.Duration
-		matches := 0
-		for b.Loop() {
-			q := qs[len(ds)%len(qs)]
-			start := time.Now()
-			res, err := svc.Search(ctx, q)
-			if err != nil {
-				b.Fatalf("Search(%q): %v", q.Text, err)
-			}
-			ds = append(ds, time.Since(start))
-			matches += res.Total
-		}
-		storetest.ReportPercentiles(b, ds)
-		b.ReportMetric(float64(matches)/float64(len(ds)), "matches/op")
+		storetest.BenchSearch(b, svc, storetest.NewGenerator(7).Queries(storetest.SampleMemories(b, svc.Store(), 200)))
 	})
 }
 
@@ -104,21 +83,10 @@ func BenchmarkSearch(b *testing.B) {
 func BenchmarkRelated3(b *testing.B) {
 	forEach(b, benchSizes, func(b *testing.B, svc *backend.Service) {
 		sample := storetest.SampleMemories(b, svc.Store(), 200)
-		ctx := context.Background()
-		var ds []time.Duration
-		found := 0
-		for b.Loop() {
-			m := sample[len(ds)%len(sample)]
-			start := time.Now()
-			rel, err := svc.RelatedMemories(ctx, backend.RelatedQuery{ID: m.ID, Depth: 3})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ds = append(ds, time.Since(start))
-			found += len(rel)
-		}
-		storetest.ReportPercentiles(b, ds)
-		b.ReportMetric(float64(found)/float64(len(ds)), "memories/op")
+		storetest.BenchLatency(b, "memories/op", func(ctx context.Context, i int) (int, error) {
+			rel, err := svc.RelatedMemories(ctx, backend.RelatedQuery{ID: sample[i%len(sample)].ID, Depth: 3})
+			return len(rel), err
+		})
 	})
 }
 

@@ -63,22 +63,7 @@ func benchSearch(b *testing.B, queries func(*storetest.Generator, []*backend.Mem
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			svc := openBench(b, seededFile(b, n))
-			qs := queries(storetest.NewGenerator(7), storetest.SampleMemories(b, svc.Store(), 200))
-			ctx := context.Background()
-			var ds []time.Duration
-			matches := 0
-			for b.Loop() {
-				q := qs[len(ds)%len(qs)]
-				start := time.Now()
-				res, err := svc.Search(ctx, q)
-				if err != nil {
-					b.Fatalf("Search(%q): %v", q.Text, err)
-				}
-				ds = append(ds, time.Since(start))
-				matches += res.Total
-			}
-			storetest.ReportPercentiles(b, ds)
-			b.ReportMetric(float64(matches)/float64(len(ds)), "matches/op")
+			storetest.BenchSearch(b, svc, queries(storetest.NewGenerator(7), storetest.SampleMemories(b, svc.Store(), 200)))
 		})
 	}
 }

@@ -252,3 +252,38 @@ func ReportPercentiles(b *testing.B, ds []time.Duration) {
 	b.ReportMetric(at(0.50), "p50-ms")
 	b.ReportMetric(at(0.95), "p95-ms")
 }
+
+// BenchLatency runs call as b's loop (i counts the calls from 0), times
+// each call, and reports the median and 95th percentile, and the average
+// count the calls return as unit (unless unit is empty).
+func BenchLatency(b *testing.B, unit string, call func(ctx context.Context, i int) (count int, err error)) {
+	ctx := context.Background()
+	var ds []time.Duration
+	total := 0
+	for b.Loop() {
+		start := time.Now()
+		n, err := call(ctx, len(ds))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(start))
+		total += n
+	}
+	ReportPercentiles(b, ds)
+	if unit != "" && len(ds) > 0 {
+		b.ReportMetric(float64(total)/float64(len(ds)), unit)
+	}
+}
+
+// BenchSearch runs qs one after another through svc.Search as b's loop and
+// reports the latency percentiles and the matches per search.
+func BenchSearch(b *testing.B, svc *backend.Service, qs []backend.SearchQuery) {
+	BenchLatency(b, "matches/op", func(ctx context.Context, i int) (int, error) {
+		q := qs[i%len(qs)]
+		res, err := svc.Search(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("Search(%q): %w", q.Text, err)
+		}
+		return res.Total, nil
+	})
+}
