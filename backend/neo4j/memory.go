@@ -272,36 +272,6 @@ func (s *Store) getMemory(ctx context.Context, tx neo4j.ManagedTransaction, id s
 	return ms[0], nil
 }
 
-// CreateMemory inserts m, or returns the memory that already has its type,
-// title and content. MERGE on the (ns, dedup_key) constraint locks the key,
-// so concurrent stores of one memory create it once; the _new marker, set
-// only when MERGE creates and removed in the same statement, says which
-// happened.
-func (s *Store) CreateMemory(ctx context.Context, m *backend.Memory) (*backend.Memory, bool, error) {
-	var stored *backend.Memory
-	err := s.write(ctx, "create memory", func(tx neo4j.ManagedTransaction) error {
-		recs, err := run(ctx, tx, `MERGE (m:Memory {ns: $ns, dedup_key: $key})
-			ON CREATE SET m += $props, m._new = true
-			WITH m, m._new IS NOT NULL AS created
-			REMOVE m._new
-			RETURN created, CASE WHEN created THEN null ELSE `+memoryMap("m")+` END`,
-			s.params(map[string]any{"key": m.DedupKey(), "props": memoryProps(m)}))
-		if err != nil {
-			return err
-		}
-		if created := recs[0].Values[0].(bool); created {
-			stored = m
-			return nil
-		}
-		stored, err = decodeMemory(recs[0].Values[1])
-		return err
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return stored, stored != m, nil
-}
-
 // GetMemory returns the memory with id.
 func (s *Store) GetMemory(ctx context.Context, id string) (*backend.Memory, error) {
 	var m *backend.Memory

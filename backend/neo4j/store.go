@@ -57,6 +57,7 @@ type Store struct {
 	// ownsDriver is false for a store made by withNamespace, which shares
 	// its parent's driver and must not close it.
 	ownsDriver bool
+	creates    *createQueue
 }
 
 // schemes are the URI schemes the driver understands.
@@ -89,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, backend.Invalid("uri", "%q: %v", cfg.URI, err)
 	}
-	s := &Store{driver: driver, uri: redact(u), db: cfg.Database, ns: cfg.Namespace, ownsDriver: true}
+	s := &Store{driver: driver, uri: redact(u), db: cfg.Database, ns: cfg.Namespace, ownsDriver: true, creates: &createQueue{}}
 	if err := s.verify(ctx); err != nil {
 		driver.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -134,7 +135,7 @@ func (s *Store) verify(ctx context.Context) error {
 // open.
 func (s *Store) withNamespace(ns string) *Store {
 	c := *s
-	c.ns, c.ownsDriver = ns, false
+	c.ns, c.ownsDriver, c.creates = ns, false, &createQueue{}
 	return &c
 }
 
@@ -146,8 +147,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	})
 }
 
-// Close closes the driver and its connections.
+// Close waits for the memories being stored and closes the driver and its
+// connections.
 func (s *Store) Close() error {
+	s.creates.wg.Wait()
 	if !s.ownsDriver {
 		return nil
 	}
