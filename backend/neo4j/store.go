@@ -57,7 +57,7 @@ type Store struct {
 	// ownsDriver is false for a store made by withNamespace, which shares
 	// its parent's driver and must not close it.
 	ownsDriver bool
-	creates    *createQueue
+	creates    createQueue
 }
 
 // schemes are the URI schemes the driver understands.
@@ -90,7 +90,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, backend.Invalid("uri", "%q: %v", cfg.URI, err)
 	}
-	s := &Store{driver: driver, uri: redact(u), db: cfg.Database, ns: cfg.Namespace, ownsDriver: true, creates: &createQueue{}}
+	s := &Store{driver: driver, uri: redact(u), db: cfg.Database, ns: cfg.Namespace, ownsDriver: true}
 	if err := s.verify(ctx); err != nil {
 		driver.Close(context.WithoutCancel(ctx))
 		return nil, err
@@ -134,9 +134,7 @@ func (s *Store) verify(ctx context.Context) error {
 // still share one driver, as a process should. Closing it leaves the driver
 // open.
 func (s *Store) withNamespace(ns string) *Store {
-	c := *s
-	c.ns, c.ownsDriver, c.creates = ns, false, &createQueue{}
-	return &c
+	return &Store{driver: s.driver, uri: s.uri, db: s.db, ns: ns}
 }
 
 // Ping checks that the database answers a query.
