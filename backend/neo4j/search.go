@@ -103,11 +103,10 @@ type filter struct {
 	params map[string]any
 }
 
-func (f *filter) add(cond string, name string, v any) {
+// add adds cond, which refers to the parameter $name, set to v.
+func (f *filter) add(cond, name string, v any) {
 	f.conds = append(f.conds, cond)
-	if name != "" {
-		f.params[name] = v
-	}
+	f.params[name] = v
 }
 
 // where returns the conditions joined with AND, starting with the namespace.
@@ -184,12 +183,12 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	f.params["offset"], f.params["limit"] = q.Offset, q.Limit
 	// Equal scores rank the greater id first: a total order, so pages
 	// never overlap.
-	source, order := `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score DESC, m.id DESC`
+	source, score, order := `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score`, `score DESC, m.id DESC`
 	f.params["index"], f.params["query"] = textIndex, lucene
 	if lucene == "" {
 		// Saying updated_at exists lets the planner walk its index newest
 		// first and stop at the page instead of sorting every memory.
-		source, order = `MATCH (m:Memory)`, `m.updated_at DESC, m.id DESC`
+		source, score, order = `MATCH (m:Memory)`, `0.0`, `m.updated_at DESC, m.id DESC`
 		f.conds = append(f.conds, "m.updated_at IS NOT NULL")
 	}
 	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) error {
@@ -201,10 +200,6 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 		res.Total = int(recs[0].Values[0].(int64))
 		if q.Offset >= res.Total {
 			return nil
-		}
-		score := `0.0`
-		if lucene != "" {
-			score = `score`
 		}
 		recs, err = run(ctx, tx, source+f.where()+` WITH m, `+score+` AS score ORDER BY `+order+`
 			SKIP $offset LIMIT $limit RETURN `+memoryMap("m")+`, score`, s.params(f.params))
