@@ -5,7 +5,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/engramhq/engram/backend"
 	"github.com/engramhq/engram/backend/exchange"
 )
 
@@ -82,5 +84,20 @@ func TestProgressBar(t *testing.T) {
 				t.Fatalf("bar = %q, want \\r%s… ending in a newline", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestProgressBarMigration draws a migration's progress; a shorter line
+// clears what a longer one left.
+func TestProgressBarMigration(t *testing.T) {
+	var out bytes.Buffer
+	bar := &progressBar[backend.MigrateProgress]{w: &out, tty: true, started: time.Now()}
+	bar.update(backend.MigrateProgress{Phase: backend.PhaseRelationships, Memories: 80, Relationships: 10, TotalMemories: 80, TotalRelationships: 20})
+	bar.update(backend.MigrateProgress{Phase: backend.PhaseVerify, Memories: 80, Relationships: 20, Verified: 100, TotalMemories: 80, TotalRelationships: 20, Done: true})
+	bar.done()
+	want := "\r[#############.................]  45%  copying relationships: 10 of 20  0s\x1b[K" +
+		"\r[##############################] 100%  verifying: 100 of 100 records  0s\x1b[K\n"
+	if got := out.String(); got != want {
+		t.Errorf("bar =\n %q\nwant\n %q", got, want)
 	}
 }
