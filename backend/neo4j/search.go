@@ -184,16 +184,18 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	// Equal scores rank the greater id first: a total order, so pages
 	// never overlap.
 	source, score, order := `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score`, `score DESC, m.id DESC`
+	countHint, pageHint := "", ""
 	f.params["index"], f.params["query"] = textIndex, lucene
 	if lucene == "" {
-		// Saying updated_at exists lets the planner walk its index newest
-		// first and stop at the page instead of sorting every memory.
+		// Every memory has an id and an updated_at: saying so lets the
+		// planner count from the (ns, id) index alone and walk updated_at's
+		// index newest first, stopping at the page instead of sorting.
 		source, score, order = `MATCH (m:Memory)`, `0.0`, `m.updated_at DESC, m.id DESC`
-		f.conds = append(f.conds, "m.updated_at IS NOT NULL")
+		countHint, pageHint = ` AND m.id IS NOT NULL`, ` AND m.updated_at IS NOT NULL`
 	}
 	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) error {
 		res.Hits = res.Hits[:0]
-		recs, err := run(ctx, tx, source+f.where()+` RETURN count(*)`, s.params(f.params))
+		recs, err := run(ctx, tx, source+f.where()+countHint+` RETURN count(*)`, s.params(f.params))
 		if err != nil {
 			return err
 		}
@@ -201,7 +203,7 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 		if q.Offset >= res.Total {
 			return nil
 		}
-		recs, err = run(ctx, tx, source+f.where()+` WITH m, `+score+` AS score ORDER BY `+order+`
+		recs, err = run(ctx, tx, source+f.where()+pageHint+` WITH m, `+score+` AS score ORDER BY `+order+`
 			SKIP $offset LIMIT $limit RETURN `+memoryMap("m")+`, score`, s.params(f.params))
 		if err != nil {
 			return err
