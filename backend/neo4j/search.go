@@ -181,45 +181,73 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	}
 	f := searchFilter(q)
 	f.params["offset"], f.params["limit"] = q.Offset, q.Limit
-	// Equal scores rank the greater id first: a total order, so pages
-	// never overlap.
-	source, score, order := `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`, `score`, `score DESC, m.id DESC`
-	countHint, pageHint := "", ""
-	f.params["index"], f.params["query"] = textIndex, lucene
-	if lucene == "" {
-		// Every memory has an id and an updated_at: saying so lets the
-		// planner count from the (ns, id) index alone and walk updated_at's
-		// index newest first, stopping at the page instead of sorting.
-		source, score, order = `MATCH (m:Memory)`, `0.0`, `m.updated_at DESC, m.id DESC`
-		countHint, pageHint = ` AND m.id IS NOT NULL`, ` AND m.updated_at IS NOT NULL`
-	}
-	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) error {
-		res.Hits = res.Hits[:0]
-		recs, err := run(ctx, tx, source+f.where()+countHint+` RETURN count(*)`, s.params(f.params))
-		if err != nil {
-			return err
+	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) (err error) {
+		if lucene != "" {
+			f.params["index"], f.params["query"] = textIndex, lucene
+			res.Total, res.Hits, err = s.searchText(ctx, tx, f)
+		} else {
+			res.Total, res.Hits, err = s.searchAll(ctx, tx, f, q.Offset)
 		}
-		res.Total = int(recs[0].Values[0].(int64))
-		if q.Offset >= res.Total {
-			return nil
-		}
-		recs, err = run(ctx, tx, source+f.where()+pageHint+` WITH m, `+score+` AS score ORDER BY `+order+`
-			SKIP $offset LIMIT $limit RETURN `+memoryMap("m")+`, score`, s.params(f.params))
-		if err != nil {
-			return err
-		}
-		for _, r := range recs {
-			m, err := decodeMemory(r.Values[0])
-			if err != nil {
-				return err
-			}
-			res.Hits = append(res.Hits, backend.SearchHit{Memory: m, Score: r.Values[1].(float64)})
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	res.HasMore = q.Offset+len(res.Hits) < res.Total
 	return res, nil
+}
+
+// searchText ranks the memories the full-text query $query finds among
+// those passing f, best first, in one pass over the hits: the index hands
+// every hit to Cypher anyway, and counting them in a second query would
+// read them all again. Sorting references to every hit costs less than
+// that second pass, even for a word that most memories hold. Equal scores
+// rank the greater id first: a total order, so pages never overlap.
+func (s *Store) searchText(ctx context.Context, tx neo4j.ManagedTransaction, f *filter) (int, []backend.SearchHit, error) {
+	recs, err := run(ctx, tx, `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`+f.where()+`
+		WITH m, score ORDER BY score DESC, m.id DESC
+		WITH count(*) AS total, collect([m, score])[$offset..$offset + $limit] AS page
+		UNWIND CASE page WHEN [] THEN [null] ELSE page END AS hit
+		WITH total, hit[0] AS m, hit[1] AS score
+		RETURN total, `+memoryMap("m")+`, score`, s.params(f.params))
+	if err != nil {
+		return 0, nil, err
+	}
+	hits := []backend.SearchHit{}
+	for _, r := range recs {
+		if r.Values[1] == nil {
+			continue // no hit on this page: the one row carries the total
+		}
+		m, err := decodeMemory(r.Values[1])
+		if err != nil {
+			return 0, nil, err
+		}
+		hits = append(hits, backend.SearchHit{Memory: m, Score: r.Values[2].(float64)})
+	}
+	return int(recs[0].Values[0].(int64)), hits, nil
+}
+
+// searchAll lists the memories passing f, newest first. Every memory has an
+// id and an updated_at: saying so lets the planner count from the (ns, id)
+// index alone and walk updated_at's index newest first, stopping at the
+// page instead of sorting every memory.
+func (s *Store) searchAll(ctx context.Context, tx neo4j.ManagedTransaction, f *filter, offset int) (int, []backend.SearchHit, error) {
+	recs, err := run(ctx, tx, `MATCH (m:Memory)`+f.where()+` AND m.id IS NOT NULL RETURN count(*)`, s.params(f.params))
+	if err != nil {
+		return 0, nil, err
+	}
+	total := int(recs[0].Values[0].(int64))
+	hits := []backend.SearchHit{}
+	if offset >= total {
+		return total, hits, nil
+	}
+	ms, err := s.memories(ctx, tx, `MATCH (m:Memory)`+f.where()+` AND m.updated_at IS NOT NULL
+		WITH m ORDER BY m.updated_at DESC, m.id DESC SKIP $offset LIMIT $limit RETURN `+memoryMap("m"), f.params)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, m := range ms {
+		hits = append(hits, backend.SearchHit{Memory: m})
+	}
+	return total, hits, nil
 }
