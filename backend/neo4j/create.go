@@ -130,7 +130,7 @@ func (s *Store) createGroup(calls []*createCall) {
 	slices.SortFunc(leaders, func(a, b *createCall) int { return cmp.Compare(a.key, b.key) })
 	rows := make([]map[string]any, len(leaders))
 	for i, c := range leaders {
-		rows[i] = map[string]any{"key": c.key, "props": memoryProps(c.m)}
+		rows[i] = map[string]any{"key": c.key, "props": s.newMemoryProps(c.m)}
 	}
 	// The group is nobody's in particular: it runs until the driver's
 	// retries give up, whatever happens to the callers.

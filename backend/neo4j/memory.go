@@ -115,6 +115,16 @@ func contextProps(c backend.Context, props map[string]any) {
 	props["extra"] = extraJSON(c.Extra)
 }
 
+// newMemoryProps returns every property of a new node for m: memoryProps
+// and the store's namespace, also as the token the full-text index filters
+// on.
+func (s *Store) newMemoryProps(m *backend.Memory) map[string]any {
+	props := memoryProps(m)
+	props["ns"] = s.ns
+	props[nsField] = namespaceToken(s.ns)
+	return props
+}
+
 // memoryProps returns every stored property of m except its namespace.
 func memoryProps(m *backend.Memory) map[string]any {
 	props := map[string]any{

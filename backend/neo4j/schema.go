@@ -2,6 +2,8 @@ package neo4j
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -56,24 +58,49 @@ const (
 	textEventualConsistent = false
 )
 
+// nsField holds namespaceToken of a memory's namespace, indexed so that a
+// search can leave other namespaces to Lucene: filtering the hits in Cypher
+// instead reads every hit's node, which made a search for a common word
+// among 10,000 memories 20 to 100 times slower.
+const nsField = "search_ns"
+
+// namespaceToken is the namespace ns as one word that the English analyzer
+// keeps whole and unchanged: letters and digits only, ending in a digit so
+// that no stemming rule applies. Hashing makes every namespace, the empty
+// one too, a token of the same shape.
+func namespaceToken(ns string) string {
+	sum := sha256.Sum256([]byte(ns))
+	return "ns" + hex.EncodeToString(sum[:16]) + "0"
+}
+
+// textIndexProperties are the full-text index's properties in order.
+func textIndexProperties() []string {
+	props := make([]string, 0, len(searchFields)+1)
+	for _, f := range searchFields {
+		props = append(props, f.name)
+	}
+	return append(props, nsField)
+}
+
 func createTextIndex() string {
-	props := make([]string, len(searchFields))
-	for i, f := range searchFields {
-		props[i] = "m." + f.name
+	var props []string
+	for _, p := range textIndexProperties() {
+		props = append(props, "m."+p)
 	}
 	return fmt.Sprintf("CREATE FULLTEXT INDEX %s IF NOT EXISTS FOR (m:Memory) ON EACH [%s]"+
 		" OPTIONS {indexConfig: {`fulltext.analyzer`: '%s', `fulltext.eventually_consistent`: %t}}",
 		textIndex, strings.Join(props, ", "), textAnalyzer, textEventualConsistent)
 }
 
-// sameTextIndex reports whether an existing full-text index covers the
-// properties of searchFields with the analyzer and consistency above.
+// sameTextIndex reports whether an existing full-text index covers
+// textIndexProperties with the analyzer and consistency above.
 func sameTextIndex(properties []any, options map[string]any) bool {
-	if len(properties) != len(searchFields) {
+	want := textIndexProperties()
+	if len(properties) != len(want) {
 		return false
 	}
-	for i, f := range searchFields {
-		if properties[i] != f.name {
+	for i, p := range want {
+		if properties[i] != p {
 			return false
 		}
 	}

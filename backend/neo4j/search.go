@@ -114,6 +114,12 @@ func (f *filter) where() string {
 	return " WHERE " + strings.Join(append([]string{"m.ns = $ns"}, f.conds...), " AND ")
 }
 
+// whereOthers returns the conditions other than the namespace, which the
+// full-text query checks: " WHERE true" when there are none.
+func (f *filter) whereOthers() string {
+	return " WHERE " + strings.Join(append([]string{"true"}, f.conds...), " AND ")
+}
+
 // addProjectPath keeps memories of project p or of a folder below it: p
 // itself, or a path that starts with p and a separator (so /w/app matches
 // /w/app/api, not /w/apple). STARTS WITH compares literally and can use the
@@ -183,7 +189,10 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	f.params["offset"], f.params["limit"] = q.Offset, q.Limit
 	err := s.read(ctx, "search memories", func(tx neo4j.ManagedTransaction) (err error) {
 		if lucene != "" {
-			f.params["index"], f.params["query"] = textIndex, lucene
+			// The namespace is required with a boost of 0: it filters and
+			// adds nothing to the score.
+			f.params["index"] = textIndex
+			f.params["query"] = "+" + nsField + ":" + namespaceToken(s.ns) + "^0 +(" + lucene + ")"
 			res.Total, res.Hits, err = s.searchText(ctx, tx, f)
 		} else {
 			res.Total, res.Hits, err = s.searchAll(ctx, tx, f, q.Offset)
@@ -197,14 +206,14 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 	return res, nil
 }
 
-// searchText ranks the memories the full-text query $query finds among
-// those passing f, best first, in one pass over the hits: the index hands
+// searchText ranks the memories the full-text query $query finds (in the
+// store's namespace) among those passing f's other conditions, best first, in one pass over the hits: the index hands
 // every hit to Cypher anyway, and counting them in a second query would
 // read them all again. Sorting references to every hit costs less than
 // that second pass, even for a word that most memories hold. Equal scores
 // rank the greater id first: a total order, so pages never overlap.
 func (s *Store) searchText(ctx context.Context, tx neo4j.ManagedTransaction, f *filter) (int, []backend.SearchHit, error) {
-	recs, err := run(ctx, tx, `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`+f.where()+`
+	recs, err := run(ctx, tx, `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`+f.whereOthers()+`
 		WITH m, score ORDER BY score DESC, m.id DESC
 		WITH count(*) AS total, collect([m, score])[$offset..$offset + $limit] AS page
 		UNWIND CASE page WHEN [] THEN [null] ELSE page END AS hit

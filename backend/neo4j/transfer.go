@@ -137,9 +137,7 @@ func (s *Store) ImportMemories(ctx context.Context, ms []*backend.Memory) (*back
 			case !exists:
 				res.Created++
 				created[m.ID] = len(creates)
-				props := memoryProps(m)
-				props["ns"] = s.ns
-				creates = append(creates, props)
+				creates = append(creates, s.newMemoryProps(m))
 			case !m.UpdatedAt.After(old.updated), h != "" && h != m.ID:
 				// Not newer, or the newer copy would duplicate another
 				// memory: the stored one stays.
@@ -147,12 +145,10 @@ func (s *Store) ImportMemories(ctx context.Context, ms []*backend.Memory) (*back
 				continue
 			default:
 				res.Updated++
-				props := memoryProps(m)
 				if j, ok := created[m.ID]; ok {
-					props["ns"] = s.ns
-					creates[j] = props
+					creates[j] = s.newMemoryProps(m)
 				} else {
-					replaces = append(replaces, props)
+					replaces = append(replaces, memoryProps(m))
 				}
 			}
 			if holder[old.key] == m.ID {
