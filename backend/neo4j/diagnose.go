@@ -21,15 +21,17 @@ func (s *Store) Diagnose(ctx context.Context) ([]backend.Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	database, err := s.diagnoseDatabase(ctx)
-	if err != nil {
-		return nil, err
+	checks := []backend.Check{server}
+	// The server answered: what fails from here on (a privilege the user
+	// lacks, say) is a finding, not a reason to stop.
+	for _, diagnose := range []func(context.Context) (backend.Check, error){s.diagnoseDatabase, s.diagnoseSchema} {
+		c, err := diagnose(ctx)
+		if err != nil {
+			c.OK, c.Info = false, err.Error()
+		}
+		checks = append(checks, c)
 	}
-	schema, err := s.diagnoseSchema(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return []backend.Check{server, database, schema}, nil
+	return checks, nil
 }
 
 // single runs one read query and returns its records.
