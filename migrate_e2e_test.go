@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/engramhq/engram/backend/storetest"
 	"github.com/google/uuid"
 	"github.com/mark3labs/mcp-go/client"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
@@ -153,7 +153,7 @@ func exportRecords(t *testing.T, in *instance) []string {
 func TestNeo4jBadConfiguration(t *testing.T) {
 	t.Parallel()
 	closed := "bolt://" + freeAddr(t) // nothing listens there
-	silent := "bolt://" + silentServer(t)
+	silent := "bolt://" + storetest.SilentServer(t)
 	type badConfig struct {
 		name string
 		env  []string
@@ -197,38 +197,6 @@ func TestNeo4jBadConfiguration(t *testing.T) {
 			}
 		})
 	}
-}
-
-// silentServer listens on a loopback port, accepts connections and never
-// says a word, like a hung server; it returns the address.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn // held open until the test ends
-	var mu sync.Mutex    // guards conns
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
 }
 
 // BenchmarkHTTPConcurrentStore measures the throughput of 16 MCP clients,
