@@ -3,6 +3,13 @@
 // to readers or writers (so transient errors retry and reads may go to
 // followers), memories as :Memory nodes and relationships as native typed
 // edges (-[:SOLVES]->). It works with bolt://, neo4j:// and neo4j+s://.
+//
+// Where to look: schema.go for the constraints and the full-text index (and
+// why the index covers normalised copies of the text), search.go for how
+// parsed queries become escaped Lucene queries, create.go for the group
+// commit of CreateMemory, graph.go for traversals, transfer.go for streamed
+// export and batched import. Config.Namespace explains how several stores
+// share one database.
 package neo4j
 
 import (
