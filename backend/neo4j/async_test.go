@@ -138,7 +138,12 @@ func openSmallPool(t *testing.T, size int) *Store {
 		t.Fatal(err)
 	}
 	s := &Store{driver: driver, uri: cfg.URI, db: cfg.Database, ns: "test-" + backend.NewID(), ownsDriver: true}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := clearNamespace(context.Background(), s); err != nil {
+			t.Errorf("deleting the test namespace %s: %v", s.ns, err)
+		}
+		s.Close()
+	})
 	return s
 }
 
