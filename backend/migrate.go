@@ -114,9 +114,9 @@ func (s *Service) MigrateTo(ctx context.Context, to Store, progress func(Migrate
 //
 // progress, when not nil, is called at the start of each phase, after each
 // batch written, at most about ten times a second while verifying, and once
-// more at the end with Done set. A
-// cancelled ctx stops the migration with its error; what was copied stays
-// and a re-run carries on. On error the report holds what was done before.
+// more at the end (with Done set when it succeeded). A cancelled ctx stops
+// the migration with its error; what was copied stays and a re-run carries
+// on. On error the report holds what was done before.
 func Migrate(ctx context.Context, from, to Store, progress func(MigrateProgress)) (MigrateReport, error) {
 	stats, err := from.Statistics(ctx, 1)
 	if err != nil {
