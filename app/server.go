@@ -46,6 +46,8 @@ func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger, ui
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for open requests: end the UI's event streams first.
+	s.http.RegisterOnShutdown(s.ui.Close)
 	return s, nil
 }
 
@@ -66,7 +68,6 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	defer s.ui.Close()
 	err := s.http.Shutdown(shutdownCtx)
 	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr

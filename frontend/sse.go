@@ -51,6 +51,8 @@ func (h *Handler) apiEvents(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-h.ctx.Done(): // the server is shutting down
+			return
 		case ch, ok := <-sub.C:
 			if !ok { // fell behind and was dropped: say so, and listen again
 				sub = h.svc.Subscribe(0)
