@@ -189,6 +189,18 @@ func (h *Handler) installAssistant(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, backend.Errorf(backend.EUNAVAILABLE, "installing assistant configs is not available in this window"))
 		return
 	}
-	msg, err := h.opts.Assistants.Install(r.PathValue("name"))
-	h.settingsResult(w, r, nil, msg, err)
+	name := r.PathValue("name")
+	msg, err := h.opts.Assistants.Install(name)
+	v := h.settingsPage(r)
+	status := http.StatusOK
+	for i := range v.Assistants {
+		if v.Assistants[i].Name != name {
+			continue
+		}
+		v.Assistants[i].Result, v.Assistants[i].ResultError = msg, err != nil
+		if err != nil {
+			v.Assistants[i].Result, status = err.Error(), http.StatusBadRequest
+		}
+	}
+	renderStatus(w, r, status, settingsView(h.auth.pageData("Settings", "Settings"), v), h.logger)
 }

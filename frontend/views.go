@@ -219,6 +219,8 @@ type settingsPage struct {
 // assistantView is one assistant's ready config.
 type assistantView struct {
 	Name, Label, Snippet, Path, Error string
+	Result                            string // of an install
+	ResultError                       bool
 }
 
 // assistantLabels are the names people know the assistants by.
