@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench clean
+.PHONY: all build run test deps lint unit fuzz bench clean e2e graph
 
 all: build
 
@@ -21,7 +21,7 @@ run: build
 	./$(BIN) serve
 
 ## test: install what the tests need, then lint, unit, end-to-end and fuzz tests under -race
-test: deps lint unit fuzz
+test: deps lint unit fuzz e2e
 
 deps:
 	$(GO) mod download
@@ -44,6 +44,18 @@ fuzz:
 	    $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## e2e: the web UI end to end: a real engram serve, the official MCP client and
+## Debian's headless Chromium (apt-get install chromium); screenshots land in
+## test-output/screenshots
+CHROMIUM ?= /usr/bin/chromium
+e2e: build
+	@test -x $(CHROMIUM) || { echo "e2e needs Chromium at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
+	cd frontend/e2e && npm ci --no-audit --no-fund --loglevel=error && CHROMIUM=$(CHROMIUM) npm test
+
+## graph: rebuild the graph explorer bundle (frontend/static/graph*.{js,css}, committed)
+graph:
+	cd frontend/graph && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 ## bench: store, search and end-to-end benchmarks (numbers for the notes)
 bench:

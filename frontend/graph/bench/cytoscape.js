@@ -19,11 +19,13 @@ window.runBench = async (n, m, webgl) => {
   });
   await nextFrame();
   const firstRender = performance.now() - t0;
+  console.log('first render', Math.round(firstRender));
   const w = cy.width(), h = cy.height();
   const base = cy.zoom();
   const zoom = await measureFrames((t) => cy.zoom({ level: base * (1 + 9 * Math.sin(t * Math.PI)), renderedPosition: { x: w / 2, y: h / 2 } }), 3000);
   cy.zoom({ level: base * 3, renderedPosition: { x: w / 2, y: h / 2 } });
   const p0 = cy.pan();
+  console.log('zoom', JSON.stringify(zoom));
   const pan = await measureFrames((t) => cy.pan({ x: p0.x - t * w * 2, y: p0.y }), 3000);
   return { library: webgl ? "cytoscape (webgl)" : "cytoscape (canvas)", firstRenderMs: Math.round(firstRender), zoom, pan };
 };

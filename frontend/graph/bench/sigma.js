@@ -11,8 +11,10 @@ window.runBench = async (n, m) => {
   const renderer = new Sigma(g, document.getElementById("graph"), { renderEdgeLabels: true, labelRenderedSizeThreshold: 8 });
   await nextFrame();
   const firstRender = performance.now() - t0;
+  console.log('first render', Math.round(firstRender));
   const cam = renderer.getCamera();
   const zoom = await measureFrames((t) => cam.setState({ ratio: 1 - 0.9 * Math.sin(t * Math.PI) }), 3000);
+  console.log('zoom', JSON.stringify(zoom));
   const pan = await measureFrames((t) => cam.setState({ ratio: 0.3, x: 0.2 + 0.6 * t, y: 0.5 }), 3000);
   return { library: "sigma", firstRenderMs: Math.round(firstRender), zoom, pan };
 };

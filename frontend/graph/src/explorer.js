@@ -150,6 +150,8 @@ export class Explorer {
     this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     this.afterChange();
     this.relayout(null, added.length);
+    // The first frame with the new graph: the speed script measures to here.
+    requestAnimationFrame(() => performance.mark("engram:graph-drawn"));
   }
 
   async loadMore() {
