@@ -15,8 +15,15 @@ const RELS = ["SOLVES", "CAUSES", "RELATED_TO", "DEPENDS_ON", "APPLIES_TO", "BUI
 const WORDS = ["cache", "timeout", "redis", "pool", "sqlite", "index", "query", "deploy", "build", "test", "retry",
   "token", "graph", "memory", "search", "layout", "config", "logging", "parser", "network"];
 
-let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+// mulberry32: a small seeded generator (an LCG in doubles loses bits and
+// repeats after a few thousand draws).
+let seed = 42;
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const pick = (a) => a[Math.floor(rand() * a.length)];
 
 function engramFile(path) {

@@ -15,7 +15,7 @@ const browser = await chromium.launch({
     "--disable-component-update", "--disable-sync", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"],
 });
 const [n, m] = [Number(process.env.NODES || 5000), Number(process.env.EDGES || 8000)];
-const runs = [["sigma.js", false], ["cytoscape.js", false], ["cytoscape.js", true]];
+const runs = [["sigma.js", false], ["cytoscape.js", false], ["cytoscape.js", true]].filter(([f, gl]) => !process.env.ONLY || `${f}${gl ? "+webgl" : ""}` === process.env.ONLY);
 for (const [entry, webgl] of runs) {
   const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   p.on("pageerror", (e) => console.error(entry, e));

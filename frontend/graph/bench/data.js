@@ -1,7 +1,14 @@
 // A deterministic random graph: n nodes, m directed edges, seeded positions.
 export function makeGraph(n, m) {
-  let s = 42;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  // mulberry32: a small seeded generator (an LCG in doubles loses bits and
+  // repeats after a few thousand draws).
+  let seed = 42;
+  const rand = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
   const nodes = [];
   for (let i = 0; i < n; i++) {
     nodes.push({ id: "n" + i, x: rand() * 1000, y: rand() * 1000, size: 2 + rand() * 6, label: "Memory title number " + i, type: i % 13 });

@@ -327,10 +327,10 @@ export class Explorer {
     r.on("downNode", ({ node }) => {
       this.dragged = node;
       moved = false;
-      this.layout.stop();
     });
     r.getMouseCaptor().on("mousemovebody", (e) => {
       if (!this.dragged) return;
+      if (!moved) this.layout.stop(); // the person arranges by hand now
       moved = true;
       const p = r.viewportToGraph(e);
       this.graph.mergeNodeAttributes(this.dragged, { x: p.x, y: p.y, fixed: true });

@@ -15,6 +15,14 @@ export class Layout {
       this.worker.onmessage = (e) => {
         if (e.data.run === this.runID) this.apply(e.data.positions, e.data.done);
       };
+      this.worker.onerror = () => {
+        // The worker script did not load: lay out on the main thread.
+        this.worker = null;
+        if (this.running) {
+          this.running = false;
+          this.start(...this.lastStart);
+        }
+      };
     } catch {
       this.worker = null; // fallback below
     }
@@ -24,6 +32,7 @@ export class Layout {
   // maxIterations; the others stay where they are and pull on the movers.
   start(movable, maxIterations) {
     this.stop();
+    this.lastStart = [movable, maxIterations];
     const g = this.graph;
     if (g.order === 0) return;
     const index = new Map();
