@@ -211,7 +211,7 @@ func explorerPage(p pageData, v explorerView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, []string{"/static/graph.css"}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, assets{Styles: []string{"/static/graph.css"}, Scripts: []string{"/static/graph.js"}}).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -262,3 +262,28 @@ func TestOverviewAndNotFound(t *testing.T) {
 		t.Errorf("unknown API: %d %+v", code, e)
 	}
 }
+
+// TestExplorerPageFollowsContract checks the hooks CONTRACT.md promises the
+// graph script.
+func TestExplorerPageFollowsContract(t *testing.T) {
+	u := newUI(t, Options{})
+	page := u.get("/?q=cache&type=problem&rel_type=SOLVES&tag=go&project=%2Fw")
+	for _, want := range []string{
+		`<form id="explorer-form"`, `name="q" value="cache"`, `name="type" value="problem" checked`,
+		`<optgroup label="solution">`, `<option value="SOLVES" selected>`, `name="tag" value="go"`, `name="project" value="/w"`,
+		`<div id="graph" data-api="/api/graph" data-limit="500">`, `<p id="graph-status"`, `<button id="load-more"`,
+		`<aside id="graph-detail"`, `<div id="graph-legend">`,
+		`<link rel="stylesheet" href="/static/graph.css">`, `<script defer src="/static/graph.js"></script>`,
+		`<meta name="csrf-token" content="` + u.h.auth.csrf + `">`, `<nav id="nav"`, `aria-current="page">Explorer`,
+	} {
+		if !strings.Contains(page.body, want) {
+			t.Errorf("explorer page lacks %s", want)
+		}
+	}
+	if n := strings.Count(page.body, `name="type"`); n != len(backend.MemoryTypes) {
+		t.Errorf("%d memory type boxes, want %d", n, len(backend.MemoryTypes))
+	}
+	if n := strings.Count(page.body, "<option value="); n != len(backend.RelationshipTypes) {
+		t.Errorf("%d relationship types, want %d", n, len(backend.RelationshipTypes))
+	}
+}
