@@ -80,26 +80,16 @@ func intParam(q url.Values, name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-func memTypes(q url.Values) ([]backend.MemoryType, error) {
-	var out []backend.MemoryType
-	for _, s := range q["type"] {
-		t, err := backend.ParseMemoryType("type", s)
+// parseAll parses every value of a repeated parameter, naming it when one
+// is wrong.
+func parseAll[T any](q url.Values, name string, parse func(field, s string) (T, error)) ([]T, error) {
+	var out []T
+	for _, s := range q[name] {
+		v, err := parse(name, s)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-func relTypes(q url.Values) ([]backend.RelationshipType, error) {
-	var out []backend.RelationshipType
-	for _, s := range q["rel_type"] {
-		t, err := backend.ParseRelationshipType("rel_type", s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -118,12 +108,12 @@ func (h *Handler) apiGraph(w http.ResponseWriter, r *http.Request) {
 		h.apiFail(w, r, err)
 		return
 	}
-	types, err := memTypes(q)
+	types, err := parseAll(q, "type", backend.ParseMemoryType)
 	if err != nil {
 		h.apiFail(w, r, err)
 		return
 	}
-	rels, err := relTypes(q)
+	rels, err := parseAll(q, "rel_type", backend.ParseRelationshipType)
 	if err != nil {
 		h.apiFail(w, r, err)
 		return
@@ -179,7 +169,7 @@ func (h *Handler) apiExpand(w http.ResponseWriter, r *http.Request) {
 		h.apiFail(w, r, err)
 		return
 	}
-	rels, err := relTypes(q)
+	rels, err := parseAll(q, "rel_type", backend.ParseRelationshipType)
 	if err != nil {
 		h.apiFail(w, r, err)
 		return

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"github.com/a-h/templ"
 	"maps"
 	"net/http"
 	"slices"
@@ -98,16 +99,13 @@ func formAction(f memoryForm) string {
 	return "/memories/" + f.ID
 }
 
-func invalid(errs map[string]string, field string) string {
-	_, bad := errs[field]
-	return strconv.FormatBool(bad)
-}
-
-func describedBy(errs map[string]string, field string) string {
+// errorAttrs marks a control whose value was refused and points it at
+// the message beside it, for screen readers.
+func errorAttrs(errs map[string]string, field string) templ.Attributes {
 	if _, bad := errs[field]; bad {
-		return "error-" + field
+		return templ.Attributes{"aria-invalid": "true", "aria-describedby": "error-" + field}
 	}
-	return ""
+	return templ.Attributes{}
 }
 
 // contextOpen opens the context fields when they hold something to see.
