@@ -3,6 +3,7 @@ package frontend
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -115,4 +116,33 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 	if resp.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("X-Content-Type-Options: nosniff missing")
 	}
+}
+
+func TestEmptyTokenRefusesEverything(t *testing.T) {
+	u := newUI(t, Options{})
+	open := New(u.svc, Options{}) // a missing token must not open the UI
+	defer open.Close()
+	for _, req := range []*http.Request{
+		httptestRequest("GET", "/", "", nil),
+		httptestRequest("GET", "/?token=", "", nil),
+		httptestRequest("GET", "/api/graph", "Bearer ", nil),
+		httptestRequest("GET", "/api/graph", "", &http.Cookie{Name: sessionCookie, Value: ""}),
+	} {
+		rec := httptest.NewRecorder()
+		open.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s %s: status %d, want 401", req.Method, req.URL, rec.Code)
+		}
+	}
+}
+
+func httptestRequest(method, target, authorization string, cookie *http.Cookie) *http.Request {
+	req := httptest.NewRequest(method, target, nil)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	if cookie != nil {
+		req.AddCookie(cookie)
+	}
+	return req
 }

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -181,7 +182,7 @@ func relationshipTypeBars(st *backend.Statistics) []bar {
 func tagBars(st *backend.Statistics) []bar {
 	var bars []bar
 	for _, t := range st.TopTags {
-		bars = append(bars, bar{Label: t.Tag, Value: t.Count, Class: "fill-tag", Href: "/?tag=" + t.Tag})
+		bars = append(bars, bar{Label: t.Tag, Value: t.Count, Class: "fill-tag", Href: tagURL(t.Tag)})
 	}
 	return bars
 }
@@ -236,6 +237,9 @@ func label(name string) string {
 	}
 	return name
 }
+
+// tagURL is the explorer filtered by one tag.
+func tagURL(tag string) string { return "/?tag=" + url.QueryEscape(tag) }
 
 func formatUnit(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
