@@ -77,7 +77,8 @@ func (h *Handler) showMemory(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
-	h.render(w, r, memoryView(h.auth.pageData(d.Memory.Title, ""), memoryPage{Detail: d, Form: formFor(d.Memory)}))
+	page := memoryPage{Detail: d, Form: formFor(d.Memory), Notice: notices[r.URL.Query().Get("done")]}
+	h.render(w, r, memoryView(h.auth.pageData(d.Memory.Title, ""), page))
 }
 
 // showMemoryWith redraws the memory page with a refused form or
@@ -127,7 +128,7 @@ func (h *Handler) saveMemory(w http.ResponseWriter, r *http.Request) {
 	_, err = h.svc.UpdateMemory(ctx, id, u)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/memories/"+id, http.StatusSeeOther)
+		http.Redirect(w, r, "/memories/"+id+"?done=saved", http.StatusSeeOther)
 	case backend.ErrorCode(err) == backend.ECONFLICT && current.Version != version:
 		f.Conflict = true
 		h.showMemoryWith(w, r, http.StatusConflict, memoryPage{Form: f})
@@ -152,12 +153,16 @@ func (h *Handler) createMemory(w http.ResponseWriter, r *http.Request) {
 	f := readMemoryForm(r)
 	p, ok := f.parse()
 	if ok {
-		m, _, err := h.svc.StoreMemory(r.Context(), backend.NewMemory{
+		m, dup, err := h.svc.StoreMemory(r.Context(), backend.NewMemory{
 			Type: p.Type, Title: f.Title, Content: f.Content, Summary: f.Summary, Tags: p.Tags,
 			Importance: &p.Importance, Confidence: &p.Confidence, Context: p.Context,
 		})
 		if err == nil {
-			http.Redirect(w, r, "/memories/"+m.ID, http.StatusSeeOther)
+			done := "created"
+			if dup {
+				done = "duplicate"
+			}
+			http.Redirect(w, r, "/memories/"+m.ID+"?done="+done, http.StatusSeeOther)
 			return
 		}
 		if backend.ErrorCode(err) != backend.EINVALID {
@@ -208,7 +213,7 @@ func (h *Handler) addRelationship(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	http.Redirect(w, r, "/memories/"+id+"#relationships-heading", http.StatusSeeOther)
+	http.Redirect(w, r, "/memories/"+id+"?done=related#relationships-heading", http.StatusSeeOther)
 }
 
 // relationshipMessage words a refused relationship for the form.
@@ -228,7 +233,7 @@ func (h *Handler) removeRelationship(w http.ResponseWriter, r *http.Request) {
 		h.pageFail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/memories/"+id+"#relationships-heading", http.StatusSeeOther)
+	http.Redirect(w, r, "/memories/"+id+"?done=unrelated#relationships-heading", http.StatusSeeOther)
 }
 
 // overviewDays is the window of the overview's recent activity.

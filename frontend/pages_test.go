@@ -29,7 +29,11 @@ func TestCreateMemoryFromForm(t *testing.T) {
 	if resp.status != http.StatusSeeOther || !strings.HasPrefix(resp.header.Get("Location"), "/memories/") {
 		t.Fatalf("status %d, Location %q; want 303 to the new memory", resp.status, resp.header.Get("Location"))
 	}
-	id := strings.TrimPrefix(resp.header.Get("Location"), "/memories/")
+	loc, _ := url.Parse(resp.header.Get("Location"))
+	id := strings.TrimPrefix(loc.Path, "/memories/")
+	if loc.Query().Get("done") != "created" {
+		t.Errorf("redirect %s does not ask for the 'created' notice", loc)
+	}
 	m, err := u.svc.GetMemory(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +42,8 @@ func TestCreateMemoryFromForm(t *testing.T) {
 		m.Context.ProjectPath != "/w/app" || len(m.Context.Files) != 2 {
 		t.Errorf("stored %+v", m)
 	}
-	page := u.get("/memories/" + id)
-	for _, want := range []string{`id="memory-title">Slow dashboard`, "<strong>9 s</strong>", `class="badge bg-problem"`, `id="memory-form"`} {
+	page := u.get(loc.String())
+	for _, want := range []string{`id="done" class="ok-box" role="status">Created.`, `id="memory-title">Slow dashboard`, "<strong>9 s</strong>", `class="badge bg-problem"`, `id="memory-form"`} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("memory page lacks %q", want)
 		}
@@ -89,6 +93,19 @@ func TestFormValidationMessages(t *testing.T) {
 	}
 }
 
+func TestCreatingADuplicateSaysSo(t *testing.T) {
+	u := newUI(t, Options{})
+	first := u.post("/memories/new", memoryValues(nil))
+	second := u.post("/memories/new", memoryValues(nil))
+	loc := second.header.Get("Location")
+	if !strings.HasSuffix(loc, "?done=duplicate") || strings.TrimSuffix(loc, "?done=duplicate") != strings.TrimSuffix(first.header.Get("Location"), "?done=created") {
+		t.Fatalf("second create went to %q, first to %q", loc, first.header.Get("Location"))
+	}
+	if page := u.get(loc); !strings.Contains(page.body, "already existed") {
+		t.Error("the duplicate notice is missing")
+	}
+}
+
 func TestEditAndVersionConflict(t *testing.T) {
 	u := newUI(t, Options{})
 	m := u.memory("problem", "Original", "content")
@@ -112,8 +129,8 @@ func TestEditAndVersionConflict(t *testing.T) {
 	}
 	mine.Set("overwrite", "1")
 	resp = u.post("/memories/"+m.ID, mine)
-	if resp.status != http.StatusSeeOther {
-		t.Fatalf("overwrite: status %d, want 303: %.300s", resp.status, resp.body)
+	if resp.status != http.StatusSeeOther || resp.header.Get("Location") != "/memories/"+m.ID+"?done=saved" {
+		t.Fatalf("overwrite: status %d to %q, want 303 to the saved memory: %.300s", resp.status, resp.header.Get("Location"), resp.body)
 	}
 	got, _ := u.svc.GetMemory(context.Background(), m.ID)
 	if got.Title != "Mine" || got.Version != 3 {

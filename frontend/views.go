@@ -121,6 +121,17 @@ type memoryPage struct {
 	Form   memoryForm
 	// RelError is a refused relationship change, shown by its form.
 	RelError string
+	// Notice confirms what the last action did.
+	Notice string
+}
+
+// notices are the confirmations a redirect after a change asks for.
+var notices = map[string]string{
+	"saved":     "Saved.",
+	"created":   "Created.",
+	"duplicate": "An identical memory (same type, title and content) already existed: here it is.",
+	"related":   "Relationship added.",
+	"unrelated": "Relationship removed.",
 }
 
 // overviewPage is the statistics and recent activity.
