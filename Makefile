@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench clean e2e graph
+.PHONY: all build run test deps lint unit fuzz bench clean e2e graph templ
 
 all: build
 
@@ -60,6 +60,10 @@ graph:
 ## bench: store, search and end-to-end benchmarks (numbers for the notes)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 60m ./...
+
+## templ: regenerate the web UI's templ components (commit the *_templ.go files)
+templ:
+	$(GO) tool templ generate -path frontend
 
 clean:
 	rm -rf bin
