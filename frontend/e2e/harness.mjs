@@ -94,14 +94,19 @@ export function launchBrowser() {
 }
 
 // watchPage records console errors and uncaught exceptions of page;
-// problems() lists them so a test can fail on any.
+// problems() lists them so a test can fail on any. allow(re) accepts the
+// messages a test causes on purpose: Chromium logs "Failed to load
+// resource: … status of 409" for a page answered with an error status.
 export function watchPage(page) {
   const seen = [];
+  const allowed = [];
   page.on("console", (msg) => {
-    if (msg.type() === "error") seen.push(`console: ${msg.text()} (${page.url()})`);
+    if (msg.type() !== "error") return;
+    const text = `console: ${msg.text()} (${page.url()})`;
+    if (!allowed.some((re) => re.test(text))) seen.push(text);
   });
   page.on("pageerror", (err) => seen.push(`pageerror: ${err.message} (${page.url()})`));
-  return { problems: () => seen.slice() };
+  return { problems: () => seen.slice(), allow: (re) => allowed.push(re) };
 }
 
 export async function screenshot(page, name) {

@@ -22,7 +22,7 @@ export function renderError(panel, message) {
 export function renderDetail(panel, data, onExpand) {
   const m = data.memory;
   const rels = data.relationships || [];
-  panel.replaceChildren(
+  const parts = [
     h("h2", { class: "detail-title" }, h("a", { href: memoryURL(m.id) }, m.title)),
     h("p", { class: "detail-meta" },
       h("span", { class: `badge bg-${m.type}` }, typeLabel(m.type)),
@@ -38,7 +38,8 @@ export function renderDetail(panel, data, onExpand) {
     h("p", { class: "detail-actions" },
       h("a", { class: "button primary", id: "graph-detail-open", href: memoryURL(m.id) }, "Open"), " ",
       h("button", { type: "button", id: "graph-detail-expand", onclick: onExpand }, "Show neighbours")),
-  );
+  ];
+  panel.replaceChildren(...parts.filter(Boolean)); // replaceChildren would print null as text
 }
 
 const fmt = (x) => (typeof x === "number" ? x.toFixed(2) : "–");

@@ -43,6 +43,7 @@ export class Explorer {
     this.el.setAttribute("aria-describedby", "graph-status");
     this.renderer = new Sigma(this.graph, this.el, {
       allowInvalidContainer: true,
+      stagePadding: 60, // room for the labels of the outermost nodes
       defaultEdgeType: "arrow",
       renderEdgeLabels: true,
       enableEdgeEvents: false,
