@@ -27,14 +27,19 @@ async function waitGraph(p) {
   await p.waitForFunction(() => document.getElementById("graph").dataset.layout !== "running", null, { timeout: 60000 });
 }
 
-// clickNode clicks where the graph draws memory id (count 2: double click).
-async function clickNode(p, id, count = 1) {
-  const pos = await p.evaluate((id) => {
+// nodeOnScreen is where the graph draws memory id, in page coordinates.
+function nodeOnScreen(p, id) {
+  return p.evaluate((id) => {
     const ex = window.engramExplorer;
     const v = ex.renderer.graphToViewport(ex.graph.getNodeAttributes(id));
     const r = document.getElementById("graph").getBoundingClientRect();
     return { x: r.left + v.x, y: r.top + v.y };
   }, id);
+}
+
+// clickNode clicks memory id in the graph (count 2: double click).
+async function clickNode(p, id, count = 1) {
+  const pos = await nodeOnScreen(p, id);
   await p.mouse.move(pos.x, pos.y);
   if (count === 2) await p.mouse.dblclick(pos.x, pos.y);
   else await p.mouse.click(pos.x, pos.y);
@@ -93,10 +98,27 @@ describe("web UI", () => {
     assert.ok(await p.evaluate(() => window.engramExplorer.renderer.getNodeDisplayData(
       window.engramExplorer.graph.filterNodes((_, a) => a.memoryType === "general")[0]).hidden), "general nodes hidden");
     await p.click('#graph-legend .legend-item[data-type="general"]');
+    // Dragging moves a node and pins it.
+    const at = () => p.evaluate((id) => window.engramExplorer.graph.getNodeAttributes(id), ids.timeout);
+    const from = await at();
+    const pos = await nodeOnScreen(p, ids.timeout);
+    await p.mouse.move(pos.x, pos.y);
+    await p.mouse.down();
+    await p.mouse.move(pos.x + 60, pos.y + 40, { steps: 5 });
+    await p.mouse.up();
+    const to = await at();
+    assert.ok(to.fixed && (to.x !== from.x || to.y !== from.y), `dragged node moved: ${JSON.stringify([from, to])}`);
+    // Dark mode: colours follow the system.
+    await p.emulateMedia({ colorScheme: "dark" });
+    await p.waitForTimeout(200);
+    await screenshot(p, "explorer-dark");
+    await p.emulateMedia({ colorScheme: "light" });
     // The accessible list links every shown memory.
     await p.click("#graph-list summary");
     assert.equal(await p.locator("#graph-list li").count(), 17);
-    assert.equal(await p.getAttribute(`#graph-list a[href="/memories/${ids.pool}"]`, "href"), `/memories/${ids.pool}`);
+    const row = p.locator("#graph-list li", { has: p.locator(`a[href="/memories/${ids.pool}"]`) });
+    await row.locator("button.list-select").click();
+    await p.waitForSelector(`#graph-detail-open[href="/memories/${ids.pool}"]`);
     await p.close();
   });
 

@@ -273,6 +273,10 @@ export class Explorer {
 
   statusText() {
     const { shown, total } = this.counts;
+    if (total === 0 && this.graph.order === 0) {
+      const filtered = [...this.params.keys()].some((k) => k !== "limit");
+      return filtered ? "No memories match these filters." : "No memories yet: they appear here as your assistants store them.";
+    }
     const extra = this.graph.order - shown;
     let s = `Showing ${shown} of ${total} ${total === 1 ? "memory" : "memories"}`;
     if (extra > 0) s += ` (+${extra} neighbour${extra === 1 ? "" : "s"})`;
