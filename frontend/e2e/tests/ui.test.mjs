@@ -309,9 +309,26 @@ describe("web UI", () => {
     await p.goto(server.base + "/settings");
     for (const id of ["storage-form", "test-connection", "connect"]) assert.ok(await p.isVisible(`#${id}`), `#${id} on settings`);
     await screenshot(p, "settings");
+    // Test connection answers clearly for a Neo4j that is not there (a
+    // closed loopback port: refused at once).
+    await p.check('#storage-form input[name="backend"][value="neo4j"]');
+    await p.fill('#storage-form [name="neo4j_uri"]', "neo4j://127.0.0.1:1");
+    await p.fill('#storage-form [name="neo4j_user"]', "neo4j");
+    await p.fill('#storage-form [name="neo4j_password"]', "wrong");
+    p.allowConsole(/Failed to load resource: the server responded with a status of (400|502|503)/);
+    await p.click("#test-connection");
+    await p.waitForFunction(() => (document.getElementById("test-result")?.textContent || "").trim() !== "", null, { timeout: 15000 });
+    assert.match(await p.getAttribute("#test-result", "class"), /error-box/);
+    await screenshot(p, "settings-test-connection");
+
+    // A memory written by hand on the new-memory page.
     await p.goto(server.base + "/memories/new");
-    assert.ok(await p.isVisible("#memory-form"));
     await screenshot(p, "memory-new");
+    await p.selectOption("#type", "task");
+    await p.fill("#title", "Write the release notes");
+    await p.fill("#content", "Cover the web UI.");
+    await Promise.all([p.waitForURL((u) => /^\/memories\/[^/]+$/.test(u.pathname) && u.pathname !== "/memories/new"), p.click("#save")]);
+    assert.equal(await p.textContent("#memory-title"), "Write the release notes");
     await p.close();
   });
 
