@@ -256,6 +256,9 @@ export class Explorer {
   // iteration budget that shrinks as the graph grows.
   relayout(movable, count) {
     if (!count) return;
+    // Nodes added while the first layout still runs join it: restarting
+    // with only them movable would freeze the rest half-way.
+    if (this.layout.running && this.layout.lastStart[0] === null) movable = null;
     const n = this.graph.order;
     const budget = movable ? 120 : Math.round(Math.max(80, Math.min(600, 400000 / Math.max(n, 1))));
     this.el.setAttribute("data-layout", "running");

@@ -1,8 +1,7 @@
 // Runs ForceAtlas2 on a graphology graph in a web worker
 // (/static/graph-layout.js), or in short main-thread slices when no worker
 // can be started, writing positions back as they arrive.
-import { inferSettings } from "graphology-layout-forceatlas2";
-import { createRun, positions, PPN } from "./layout-core.js";
+import { createRun, positions, settingsFor, PPN } from "./layout-core.js";
 
 export class Layout {
   constructor(graph, workerURL) {
@@ -60,7 +59,7 @@ export class Layout {
       edges[k + 2] = 1;
       k += 3;
     });
-    const settings = { ...inferSettings(g), barnesHutOptimize: g.order > 1000, barnesHutTheta: 0.6, adjustSizes: false, linLogMode: false, outboundAttractionDistribution: false, edgeWeightInfluence: 1 };
+    const settings = settingsFor(g.order);
     this.runID = (this.runID || 0) + 1;
     const run = { id: this.runID, nodes, edges, settings, maxIterations };
     this.running = true;
