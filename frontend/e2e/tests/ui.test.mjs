@@ -25,6 +25,8 @@ async function page() {
 async function waitGraph(p) {
   await p.waitForFunction(() => /Showing \d+ of \d+/.test(document.getElementById("graph-status")?.textContent || ""), null, { timeout: 30000 });
   await p.waitForFunction(() => document.getElementById("graph").dataset.layout !== "running", null, { timeout: 60000 });
+  // Two frames: sigma draws the last positions (and hit-tests on them).
+  await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
 
 // nodeOnScreen is where the graph draws memory id, in page coordinates.
