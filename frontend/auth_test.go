@@ -113,6 +113,11 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 	if strings.Contains(csp, "script-src") && !strings.Contains(csp, "script-src 'self'") {
 		t.Errorf("scripts may come from elsewhere: %q", csp)
 	}
+	// Forms post with their real Origin only when the page's referrer
+	// policy lets the origin through (no-referrer makes it "null").
+	if rp := resp.header.Get("Referrer-Policy"); rp != "same-origin" {
+		t.Errorf("Referrer-Policy %q, want same-origin", rp)
+	}
 	if resp.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("X-Content-Type-Options: nosniff missing")
 	}
