@@ -319,8 +319,10 @@ describe("web UI", () => {
     await p.fill('#storage-form [name="neo4j_password"]', "wrong");
     p.allowConsole(/Failed to load resource: the server responded with a status of (400|502|503)/);
     await p.click("#test-connection");
-    await p.waitForFunction(() => (document.getElementById("test-result")?.textContent || "").trim() !== "", null, { timeout: 15000 });
+    // "Testing…" first, then the answer, marked ok-box or error-box.
+    await p.waitForFunction(() => /ok-box|error-box/.test(document.getElementById("test-result")?.className || ""), null, { timeout: 15000 });
     assert.match(await p.getAttribute("#test-result", "class"), /error-box/);
+    assert.match(await p.textContent("#test-result"), /127\.0\.0\.1:1/);
     await screenshot(p, "settings-test-connection");
 
     // A memory written by hand on the new-memory page.
