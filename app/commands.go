@@ -15,6 +15,7 @@ import (
 	"github.com/engramhq/engram/backend"
 	"github.com/engramhq/engram/backend/exchange"
 	"github.com/engramhq/engram/backend/sqlite"
+	"github.com/engramhq/engram/frontend"
 	"github.com/engramhq/engram/mcp"
 	"golang.org/x/term"
 )
@@ -118,12 +119,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withService(ctx, cfg, func(svc *backend.Service) error {
-		srv, err := NewServer(svc, cfg.Addr, token, e.logger)
+		exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
+		srv, err := NewServer(svc, cfg.Addr, token, e.logger, frontend.Options{
+			Storage: &storageSettings{cfg: cfg}, Assistants: assistants{exe: exe},
+		})
 		if err != nil {
 			return err
 		}
-		e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp", "status", "http://"+srv.Addr()+"/",
+		e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
 			"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+		fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
 		return srv.Run(ctx)
 	})
 }
