@@ -1,0 +1,253 @@
+// Command bench is Engram's load generator. It seeds a store with a
+// reproducible graph, drives the MCP server with concurrent clients running
+// a mixed workload (see opMix), checks every answer, and reports latency
+// percentiles per operation, throughput, errors and the server's peak
+// memory, as a table and as JSON. The same workload runs on the official
+// MCP memory server for comparison (-server reference).
+//
+//	go run ./build/bench -transport http -clients 32 -size 10000 -duration 30s -json out.json
+//	go run ./build/bench -server reference -clients 32 -size 10000 -duration 30s
+//	go run ./build/bench plot -o docs/benchmarks-latency.svg build/bench/results/*.json
+//
+// A wrong answer counts as an error. The command exits 1 when any
+// operation failed, so a test can run it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+)
+
+// options are the command's flags.
+type options struct {
+	server    string
+	transport string
+	backend   string
+	clients   int
+	duration  time.Duration
+	ops       int
+	size      int
+	seed      uint64
+	engram    string
+	node      string
+	reference string
+	jsonOut   string
+	timeout   time.Duration
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "plot" {
+		if err := runPlot(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench plot:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.StringVar(&o.server, "server", "engram", "server under test: engram or reference (the official MCP memory server)")
+	flag.StringVar(&o.transport, "transport", "http", "Engram's transport: http (one engram serve, a session per client) or stdio (an engram mcp --direct per client)")
+	flag.StringVar(&o.backend, "backend", "sqlite", "Engram's store: sqlite, or neo4j (configured by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE; the database must be empty)")
+	flag.IntVar(&o.clients, "clients", 8, "concurrent clients, each with its own MCP session")
+	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long to run (ends earlier when -ops are done)")
+	flag.IntVar(&o.ops, "ops", 0, "operations to run over all clients; 0 runs for -duration")
+	flag.IntVar(&o.size, "size", 1000, "memories to seed the graph with before the run")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed of the graph and of each client's operations")
+	flag.StringVar(&o.engram, "engram", "", "the engram binary; empty builds one from this module")
+	flag.StringVar(&o.node, "node", "node", "node, to run the reference server")
+	flag.StringVar(&o.reference, "reference", "build/bench/reference", "the npm project holding the reference server (npm ci there first)")
+	flag.StringVar(&o.jsonOut, "json", "", "also write the result as JSON to this file")
+	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "longest wait for one operation")
+	flag.Parse()
+	if err := o.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	res.print(os.Stdout)
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+	}
+	if res.Errors > 0 {
+		os.Exit(1)
+	}
+}
+
+func (o *options) check() error {
+	switch {
+	case o.server != "engram" && o.server != "reference":
+		return fmt.Errorf("-server %q: use engram or reference", o.server)
+	case o.transport != "http" && o.transport != "stdio":
+		return fmt.Errorf("-transport %q: use http or stdio", o.transport)
+	case o.backend != "sqlite" && o.backend != "neo4j":
+		return fmt.Errorf("-backend %q: use sqlite or neo4j", o.backend)
+	case o.clients < 1:
+		return fmt.Errorf("-clients must be at least 1")
+	case o.size < 2:
+		return fmt.Errorf("-size must be at least 2 (a graph needs two memories to relate)")
+	case o.duration <= 0 && o.ops <= 0:
+		return fmt.Errorf("give a -duration or a number of -ops")
+	}
+	if o.server == "reference" {
+		o.transport, o.backend = "stdio", ""
+	}
+	return nil
+}
+
+// run seeds the server, runs the workload and measures it.
+func run(ctx context.Context, o options) (*Result, error) {
+	dir, err := os.MkdirTemp("", "engram-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	w := newWorld(o.size, o.seed, o.clients)
+
+	seedStart := time.Now()
+	var t target
+	var drv driver
+	if o.server == "reference" {
+		file := filepath.Join(dir, "memory.jsonl")
+		if err := writeReferenceSeed(file, w); err != nil {
+			return nil, err
+		}
+		rt, err := startReference(ctx, o.node, o.reference, file)
+		if err != nil {
+			return nil, err
+		}
+		t, drv = rt, referenceDriver{}
+	} else {
+		if o.engram == "" {
+			if o.engram, err = buildEngram(dir); err != nil {
+				return nil, err
+			}
+		}
+		et, err := newEngramTarget(o.engram, o.transport, o.backend, dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := et.seed(ctx, w); err != nil {
+			return nil, err
+		}
+		if err := et.start(ctx); err != nil {
+			et.stop()
+			return nil, err
+		}
+		t, drv = et, engramDriver{}
+	}
+	defer t.stop()
+	seedTime := time.Since(seedStart)
+
+	clients, err := t.connect(ctx, o.clients)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSeeded(ctx, o, clients[0]); err != nil {
+		return nil, err
+	}
+	rec, elapsed := drive(ctx, o, w, drv, clients)
+
+	res := newResult(rec, elapsed)
+	res.Server, res.Transport, res.Backend = o.server, o.transport, o.backend
+	res.Clients, res.Size, res.Seed, res.SeedSecs = o.clients, o.size, o.seed, seedTime.Seconds()
+	for _, pid := range t.pids() {
+		if kib, err := peakRSS(pid); err == nil {
+			res.PeakRSSKiB += kib
+			res.Processes++
+		}
+	}
+	return res, nil
+}
+
+// checkSeeded makes sure the store holds exactly the seeded graph, so
+// every check of the run is sound (a Neo4j database must start empty).
+func checkSeeded(ctx context.Context, o options, c *client.Client) error {
+	if o.server != "engram" {
+		return nil
+	}
+	var stats struct {
+		Memories int `json:"memories"`
+	}
+	if err := callTool(ctx, c, "get_memory_statistics", nil, &stats); err != nil {
+		return err
+	}
+	if stats.Memories != o.size {
+		return fmt.Errorf("the store holds %d memories after seeding %d: start from an empty store", stats.Memories, o.size)
+	}
+	return nil
+}
+
+// drive runs the clients until the time or the operations run out.
+func drive(ctx context.Context, o options, w *world, drv driver, clients []*client.Client) (*recorder, time.Duration) {
+	if o.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	}
+	nonce := strconv.FormatInt(time.Now().UnixNano()%1_000_000_007, 36)
+	var left atomic.Int64
+	left.Store(int64(o.ops))
+	recs := make([]*recorder, len(clients))
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, c := range clients {
+		recs[i] = newRecorder()
+		s := newSession(i, len(clients), w, o.seed, nonce)
+		wg.Go(func() {
+			for ctx.Err() == nil && (o.ops == 0 || left.Add(-1) >= 0) {
+				op := s.nextOp()
+				callCtx, cancel := context.WithTimeout(ctx, o.timeout)
+				began := time.Now()
+				err := drv.do(callCtx, s, c, op)
+				took := time.Since(began)
+				cancel()
+				if errors.Is(err, errSkip) || (err != nil && ctx.Err() != nil) {
+					continue // nothing to do, or cut short by the end of the run
+				}
+				recs[i].add(op, took, err)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	all := newRecorder()
+	for _, r := range recs {
+		all.merge(r)
+	}
+	return all, elapsed
+}
+
+// buildEngram builds the engram binary of the module in the working
+// directory into dir.
+func buildEngram(dir string) (string, error) {
+	bin := filepath.Join(dir, "engram")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build engram (run bench from the module root or give -engram): %v\n%s", err, out)
+	}
+	return bin, nil
+}
