@@ -1,0 +1,463 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+	_ "modernc.org/sqlite"
+)
+
+// The crash tests kill the real server with SIGKILL in the middle of a
+// write load and check, after a restart, that every write a client saw
+// acknowledged is there and that the store is consistent.
+//
+// ENGRAM_CRASH_ROUNDS sets how many kills each test makes (3 by default;
+// `make soak` makes many) and ENGRAM_CRASH_SEED fixes the random moments.
+
+// crashBackend is a store the crash tests run on: the environment that
+// selects it and the checks only it can make.
+type crashBackend struct {
+	name string
+	// env selects the store for an instance; "" skips the backend with
+	// the reason given by skip.
+	env  func(t *testing.T, in *instance) []string
+	skip string
+	// consistent checks the store's own integrity while no server runs.
+	consistent func(t *testing.T, in *instance)
+}
+
+func crashBackends() []crashBackend {
+	return []crashBackend{
+		{
+			name: "sqlite",
+			env: func(t *testing.T, in *instance) []string {
+				return []string{"ENGRAM_BACKEND=sqlite", "ENGRAM_DB=" + filepath.Join(in.dataDir, "crash.db")}
+			},
+			consistent: func(t *testing.T, in *instance) { sqliteIntegrity(t, filepath.Join(in.dataDir, "crash.db")) },
+		},
+		{
+			// Neo4j's store keeps its own consistency; the generic checks
+			// (acknowledged writes, edges' endpoints, search) apply as they
+			// are. ENGRAM_TEST_NEO4J_URI names a server the test may fill.
+			name: "neo4j",
+			env: func(t *testing.T, in *instance) []string {
+				uri := os.Getenv("ENGRAM_TEST_NEO4J_URI")
+				if uri == "" {
+					t.Skip("set ENGRAM_TEST_NEO4J_URI (and NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE) to run the crash test on Neo4j")
+				}
+				return []string{"ENGRAM_BACKEND=neo4j", "NEO4J_URI=" + uri}
+			},
+			consistent: func(*testing.T, *instance) {},
+		},
+	}
+}
+
+func crashRounds(t *testing.T) int {
+	if s := os.Getenv("ENGRAM_CRASH_ROUNDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("ENGRAM_CRASH_ROUNDS=%q: want a positive number", s)
+		}
+		return n
+	}
+	return 3
+}
+
+func crashSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("ENGRAM_CRASH_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("ENGRAM_CRASH_SEED=%q: want a number", s)
+		}
+	}
+	t.Logf("kill moments drawn with ENGRAM_CRASH_SEED=%d", seed)
+	return seed
+}
+
+// acked is what clients saw acknowledged, across all rounds.
+type acked struct {
+	mu       sync.Mutex         // guards the maps
+	memories map[string]string  // id -> title
+	versions map[string]float64 // id -> the highest version an update returned
+	edges    map[string][2]string
+}
+
+func newAcked() *acked {
+	return &acked{memories: map[string]string{}, versions: map[string]float64{}, edges: map[string][2]string{}}
+}
+
+// TestCrashDuringWrites kills `engram serve` at a random moment of a write
+// load from several clients, restarts it on the same store, and checks
+// that nothing acknowledged was lost, round after round.
+func TestCrashDuringWrites(t *testing.T) {
+	for _, b := range crashBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			in := newInstance(t)
+			in = in.with(b.env(t, in)...)
+			rng := rand.New(rand.NewPCG(crashSeed(t), 0))
+			ack := newAcked()
+			for round := range crashRounds(t) {
+				srv := startServer(t, in)
+				killAfter := time.Duration(200+rng.IntN(1300)) * time.Millisecond
+				n := writeUntilKilled(t, in, srv, ack, round, killAfter)
+				t.Logf("round %d: killed after %s, %d memories acknowledged so far", round, killAfter, n)
+				b.consistent(t, in)
+				srv = startServer(t, in)
+				checkAcked(t, in, ack)
+				srv.stop(t)
+				if t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}
+
+// server is a running `engram serve` the test may kill.
+type server struct {
+	cmd    *exec.Cmd
+	stderr *safeBuffer
+	done   chan struct{}
+	killed atomic.Bool // set just before SIGKILL: calls failing after it are expected to
+}
+
+func startServer(t *testing.T, in *instance) *server {
+	t.Helper()
+	s := &server{cmd: exec.Command(engramBin, "serve"), stderr: &safeBuffer{}, done: make(chan struct{})}
+	s.cmd.Env = in.env
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() { s.cmd.Process.Kill(); <-s.done })
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + in.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("engram serve exited at start:\n%s", s.stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("engram serve did not answer on %s:\n%s", in.addr, s.stderr.String())
+	return nil
+}
+
+// stop ends the server with SIGINT, as a person would.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		t.Errorf("engram serve did not stop within 10 s of SIGINT:\n%s", s.stderr.String())
+	}
+}
+
+func (s *server) kill() {
+	s.killed.Store(true)
+	s.cmd.Process.Kill()
+	<-s.done
+}
+
+// newHTTPClient opens an MCP session over HTTP, returning errors rather
+// than failing the test (the server may be gone).
+func newHTTPClient(ctx context.Context, in *instance, token string) (*client.Client, error) {
+	c, err := client.NewStreamableHttpClient("http://"+in.addr+"/mcp",
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	req := mcpgo.InitializeRequest{}
+	req.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcpgo.Implementation{Name: "engram-crash", Version: "1"}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// tryCall calls a tool and returns its structured result or why it failed.
+func tryCall(ctx context.Context, c *client.Client, tool string, args map[string]any) (map[string]any, error) {
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = tool
+	req.Params.Arguments = args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.IsError {
+		return nil, fmt.Errorf("%s: tool error: %s", tool, resultText(res))
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("%s: structured content %s: %w", tool, b, err)
+	}
+	return out, nil
+}
+
+// writeUntilKilled runs four writing clients, SIGKILLs the server after
+// killAfter, and returns how many memories are acknowledged in all.
+func writeUntilKilled(t *testing.T, in *instance, srv *server, ack *acked, round int, killAfter time.Duration) int {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	token := in.token(t)
+	var wg sync.WaitGroup
+	var unexpected []error
+	var errMu sync.Mutex // guards unexpected
+	for w := range 4 {
+		c, err := newHTTPClient(ctx, in, token)
+		if err != nil {
+			t.Fatalf("client %d: %v", w, err)
+		}
+		defer c.Close()
+		wg.Go(func() {
+			var mine []string
+			for i := 0; ; i++ {
+				err := writeOne(ctx, c, ack, &mine, fmt.Sprintf("r%dw%di%d", round, w, i), i)
+				if err == nil {
+					continue
+				}
+				// Once the server is killed every call fails; before, none may.
+				if !srv.killed.Load() {
+					errMu.Lock()
+					unexpected = append(unexpected, err)
+					errMu.Unlock()
+				}
+				return
+			}
+		})
+	}
+	time.Sleep(killAfter)
+	srv.kill()
+	wg.Wait()
+	for _, err := range unexpected {
+		t.Errorf("a write failed while the server was up: %v", err)
+	}
+	ack.mu.Lock()
+	defer ack.mu.Unlock()
+	return len(ack.memories)
+}
+
+// writeOne makes the i-th write of a client: half new memories, a quarter
+// edges between the client's memories, a quarter updates of them. It
+// records what was acknowledged.
+func writeOne(ctx context.Context, c *client.Client, ack *acked, mine *[]string, name string, i int) error {
+	switch n := len(*mine); {
+	case n >= 2 && i%4 == 2:
+		from, to := (*mine)[n-1], (*mine)[n/2]
+		if from == to {
+			break
+		}
+		if _, err := tryCall(ctx, c, "create_relationship", map[string]any{"from_memory_id": from, "to_memory_id": to, "relationship_type": "FOLLOWS"}); err != nil {
+			return err
+		}
+		ack.mu.Lock()
+		ack.edges[from+" "+to] = [2]string{from, to}
+		ack.mu.Unlock()
+		return nil
+	case n >= 1 && i%4 == 3:
+		id := (*mine)[n/3]
+		out, err := tryCall(ctx, c, "update_memory", map[string]any{"memory_id": id, "summary": "updated by " + name})
+		if err != nil {
+			return err
+		}
+		ack.mu.Lock()
+		ack.versions[id] = max(ack.versions[id], out["version"].(float64))
+		ack.mu.Unlock()
+		return nil
+	}
+	title := "Crash test memory " + name + " tok" + name + "z"
+	out, err := tryCall(ctx, c, "store_memory", map[string]any{"type": "general", "title": title,
+		"content": "Written by " + name + " while the server may die at any moment.", "tags": []string{"crash"}})
+	if err != nil {
+		return err
+	}
+	id := out["id"].(string)
+	ack.mu.Lock()
+	ack.memories[id] = title
+	ack.mu.Unlock()
+	*mine = append(*mine, id)
+	return nil
+}
+
+// checkAcked checks every acknowledged write through a fresh server: the
+// memories with their titles and at least their acknowledged versions, the
+// edges, every edge's endpoints, the counts, and search.
+func checkAcked(t *testing.T, in *instance, ack *acked) {
+	t.Helper()
+	ack.mu.Lock()
+	defer ack.mu.Unlock()
+	dump := exportStore(t, in)
+	memories := map[string]map[string]any{}
+	for _, m := range dump.Memories {
+		memories[m["id"].(string)] = m
+	}
+	for id, title := range ack.memories {
+		m, ok := memories[id]
+		if !ok {
+			t.Errorf("acknowledged memory %s (%s) is lost", id, title)
+			continue
+		}
+		if m["title"] != title {
+			t.Errorf("memory %s has title %q, want %q", id, m["title"], title)
+		}
+	}
+	for id, v := range ack.versions {
+		if got, _ := memories[id]["version"].(float64); got < v {
+			t.Errorf("memory %s is at version %v, but version %v was acknowledged", id, got, v)
+		}
+	}
+	edges := map[string]bool{}
+	for _, r := range dump.Relationships {
+		from, to := r["from_id"].(string), r["to_id"].(string)
+		edges[from+" "+to] = true
+		if memories[from] == nil || memories[to] == nil {
+			t.Errorf("relationship %v has a missing endpoint", r["id"])
+		}
+	}
+	for key := range ack.edges {
+		if !edges[key] {
+			t.Errorf("acknowledged relationship %s is lost", key)
+		}
+	}
+	c := in.httpClient(t)
+	stats := call(t, c, "get_memory_statistics", nil)
+	if int(stats["memories"].(float64)) != len(dump.Memories) || int(stats["relationships"].(float64)) != len(dump.Relationships) {
+		t.Errorf("statistics count %v memories and %v relationships, the export %d and %d",
+			stats["memories"], stats["relationships"], len(dump.Memories), len(dump.Relationships))
+	}
+	// Search must find what was acknowledged: the full-text index kept up.
+	checked := 0
+	for id, title := range ack.memories {
+		if checked++; checked > 50 {
+			break
+		}
+		token := title[strings.LastIndexByte(title, ' ')+1:]
+		res := call(t, c, "search_memories", map[string]any{"query": token})
+		if ms := res["memories"].([]any); len(ms) != 1 || ms[0].(map[string]any)["id"] != id {
+			t.Errorf("search for %s finds %v, want only %s", token, res["total"], id)
+		}
+	}
+}
+
+type storeDump struct {
+	Memories      []map[string]any `json:"memories"`
+	Relationships []map[string]any `json:"relationships"`
+}
+
+// exportStore reads the whole store with `engram export`.
+func exportStore(t *testing.T, in *instance) storeDump {
+	t.Helper()
+	out, errOut, code := in.run(t, "export")
+	if code != 0 {
+		t.Fatalf("engram export: exit %d: %s", code, errOut)
+	}
+	var dump storeDump
+	if err := json.Unmarshal([]byte(out), &dump); err != nil {
+		t.Fatalf("export is not JSON: %v", err)
+	}
+	return dump
+}
+
+// sqliteIntegrity opens the store file as SQLite sees it and checks its
+// pages, foreign keys and full-text index.
+func sqliteIntegrity(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var res string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
+		t.Errorf("PRAGMA integrity_check = %q, %v", res, err)
+	}
+	rows, err := db.Query("PRAGMA foreign_key_check")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows.Next() {
+		t.Errorf("PRAGMA foreign_key_check reports violations")
+	}
+	rows.Close()
+	if _, err := db.Exec("INSERT INTO memories_fts(memories_fts) VALUES('integrity-check')"); err != nil {
+		t.Errorf("the full-text index does not match the memories: %v", err)
+	}
+}
+
+// TestTwoDirectProcessesShareSQLite has two `engram mcp --direct`
+// processes write one SQLite file at once: every acknowledged write of
+// each must be there, and each process must see the other's.
+func TestTwoDirectProcessesShareSQLite(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	in = in.with("ENGRAM_DB=" + filepath.Join(in.dataDir, "shared.db"))
+	const each = 150
+	clients := []*client.Client{in.stdioClient(t, "--direct"), in.stdioClient(t, "--direct")}
+	ack := newAcked()
+	var wg sync.WaitGroup
+	errs := make([]error, len(clients))
+	for p, c := range clients {
+		wg.Go(func() {
+			var mine []string
+			for i := range each {
+				if err := writeOne(context.Background(), c, ack, &mine, fmt.Sprintf("p%di%d", p, i), i); err != nil {
+					errs[p] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("a write failed: %v", err)
+	}
+	// Each process finds a memory the other stored.
+	for p, c := range clients {
+		for id, title := range ack.memories {
+			if strings.Contains(title, fmt.Sprintf(" p%di", 1-p)) {
+				got := call(t, c, "get_memory", map[string]any{"memory_id": id})
+				if got["memory"].(map[string]any)["title"] != title {
+					t.Errorf("process %d reads %s as %v", p, id, got["memory"])
+				}
+				break
+			}
+		}
+	}
+	sqliteIntegrity(t, filepath.Join(in.dataDir, "shared.db"))
+	in.serve(t)
+	checkAcked(t, in, ack)
+}
