@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench clean
+.PHONY: all build run test deps lint unit fuzz bench loadbench soak clean
 
 all: build
 
@@ -25,6 +25,8 @@ test: deps lint unit fuzz
 
 deps:
 	$(GO) mod download
+	@if command -v npm >/dev/null; then npm ci --prefix build/bench/reference --no-audit --no-fund --silent; \
+	  else echo "npm not found: the load test against the reference MCP memory server will be skipped"; fi
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); \
@@ -45,9 +47,40 @@ fuzz:
 	  done; \
 	done
 
-## bench: store, search and end-to-end benchmarks (numbers for the notes)
-bench:
+## bench: store, search and end-to-end benchmarks, then the load generator
+## on Engram and the reference server (results in $(RESULTS), see docs/benchmarks.md)
+bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 60m ./...
+	$(MAKE) loadbench
+
+RESULTS   ?= build/bench/results
+LOADTIME  ?= 30s
+CLIENTS   ?= 32
+RATE      ?= 100
+SIZES     ?= 1000 10000 100000
+LOADGEN   := $(GO) run ./build/bench -engram $(BIN) -duration $(LOADTIME)
+## loadbench: the load generator at each of SIZES: Engram over HTTP with
+## CLIENTS clients flat out and paced at RATE ops/s, Engram and the reference
+## server with one client; at 10k also Engram over stdio and the reference
+## with CLIENTS clients. Every run is capped at LOADTIME.
+loadbench: build
+	@mkdir -p $(RESULTS)
+	@set -e; for n in $(SIZES); do \
+	  $(LOADGEN) -clients $(CLIENTS) -size $$n -json $(RESULTS)/engram-http-c$(CLIENTS)-$$n.json; \
+	  $(LOADGEN) -clients $(CLIENTS) -rate $(RATE) -size $$n -json $(RESULTS)/engram-http-c$(CLIENTS)-r$(RATE)-$$n.json; \
+	  $(LOADGEN) -clients 1 -size $$n -json $(RESULTS)/engram-http-c1-$$n.json; \
+	  $(LOADGEN) -server reference -clients 1 -size $$n -json $(RESULTS)/reference-c1-$$n.json; \
+	done
+	-$(LOADGEN) -transport stdio -clients 4 -size 10000 -json $(RESULTS)/x-engram-stdio-c4-10000.json
+	-$(LOADGEN) -server reference -clients $(CLIENTS) -size 10000 -json $(RESULTS)/x-reference-c$(CLIENTS)-10000.json
+	$(GO) run ./build/bench plot -o docs/benchmarks-latency.svg $(RESULTS)/[er]*-[0-9]*.json
+
+SOAKROUNDS ?= 50
+## soak: many crash rounds, a long load and a long fuzz run
+soak: deps build
+	ENGRAM_CRASH_ROUNDS=$(SOAKROUNDS) $(GO) test -race -count=1 -timeout 60m -run 'TestCrash|TestTwoDirect|TestSessionFlood|TestInjection' -v .
+	$(GO) run ./build/bench -engram $(BIN) -transport http -clients $(CLIENTS) -size 10000 -duration 10m
+	$(MAKE) fuzz FUZZTIME=2m
 
 clean:
 	rm -rf bin

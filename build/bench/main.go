@@ -46,6 +46,7 @@ type options struct {
 	reference string
 	jsonOut   string
 	timeout   time.Duration
+	rate      float64
 }
 
 func main() {
@@ -70,6 +71,7 @@ func main() {
 	flag.StringVar(&o.reference, "reference", "build/bench/reference", "the npm project holding the reference server (npm ci there first)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the result as JSON to this file")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "longest wait for one operation")
+	flag.Float64Var(&o.rate, "rate", 0, "operations per second over all clients, each client paced evenly; 0 runs every client flat out (a saturation test)")
 	flag.Parse()
 	if err := o.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -110,6 +112,8 @@ func (o *options) check() error {
 		return fmt.Errorf("-size must be at least 2 (a graph needs two memories to relate)")
 	case o.duration <= 0 && o.ops <= 0:
 		return fmt.Errorf("give a -duration or a number of -ops")
+	case o.rate < 0:
+		return fmt.Errorf("-rate must not be negative")
 	}
 	if o.server == "reference" {
 		o.transport, o.backend = "stdio", ""
@@ -168,11 +172,13 @@ func run(ctx context.Context, o options) (*Result, error) {
 	if err := checkSeeded(ctx, o, clients[0]); err != nil {
 		return nil, err
 	}
+	load := loadAverage()
 	rec, elapsed := drive(ctx, o, w, drv, clients)
 
 	res := newResult(rec, elapsed)
+	res.LoadAvg = [2]string{load, loadAverage()}
 	res.Server, res.Transport, res.Backend = o.server, o.transport, o.backend
-	res.Clients, res.Size, res.Seed, res.SeedSecs = o.clients, o.size, o.seed, seedTime.Seconds()
+	res.Clients, res.Rate, res.Size, res.Seed, res.SeedSecs = o.clients, o.rate, o.size, o.seed, seedTime.Seconds()
 	for _, pid := range t.pids() {
 		if kib, err := peakRSS(pid); err == nil {
 			res.PeakRSSKiB += kib
@@ -217,10 +223,11 @@ func drive(ctx context.Context, o options, w *world, drv driver, clients []*clie
 		recs[i] = newRecorder()
 		s := newSession(i, len(clients), w, o.seed, nonce)
 		wg.Go(func() {
+			pace := newPacer(o.rate, len(clients), i)
 			for ctx.Err() == nil && (o.ops == 0 || left.Add(-1) >= 0) {
 				op := s.nextOp()
+				began := pace.wait(ctx)
 				callCtx, cancel := context.WithTimeout(ctx, o.timeout)
-				began := time.Now()
 				err := drv.do(callCtx, s, c, op)
 				took := time.Since(began)
 				cancel()
@@ -238,6 +245,38 @@ func drive(ctx context.Context, o options, w *world, drv driver, clients []*clie
 		all.merge(r)
 	}
 	return all, elapsed
+}
+
+// pacer spaces a client's operations evenly when a rate is set.
+type pacer struct {
+	every time.Duration // 0: no pacing
+	next  time.Time
+}
+
+// newPacer paces client i of n to its share of rate operations a second,
+// the clients' schedules staggered so they do not all start at once.
+func newPacer(rate float64, n, i int) *pacer {
+	if rate <= 0 {
+		return &pacer{}
+	}
+	every := time.Duration(float64(n) / rate * float64(time.Second))
+	return &pacer{every: every, next: time.Now().Add(every * time.Duration(i) / time.Duration(n))}
+}
+
+// wait sleeps until the next operation is due and returns when it was
+// due: latency counts from then, so a server that falls behind its
+// schedule is charged for the wait (no coordinated omission).
+func (p *pacer) wait(ctx context.Context) time.Time {
+	if p.every == 0 {
+		return time.Now()
+	}
+	due := p.next
+	p.next = p.next.Add(p.every)
+	select {
+	case <-time.After(time.Until(due)):
+	case <-ctx.Done():
+	}
+	return due
 }
 
 // buildEngram builds the engram binary of the module in the working

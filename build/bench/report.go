@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -79,6 +80,7 @@ type Result struct {
 	Transport  string           `json:"transport"`
 	Backend    string           `json:"backend,omitempty"`
 	Clients    int              `json:"clients"`
+	Rate       float64          `json:"rate,omitempty"` // paced operations a second; 0 for flat out
 	Size       int              `json:"size"`
 	Seed       uint64           `json:"seed"`
 	SeedSecs   float64          `json:"seed_seconds"`
@@ -92,6 +94,7 @@ type Result struct {
 	Operations map[opKind]Stats `json:"operations"`
 	ErrorLog   []string         `json:"first_errors,omitempty"`
 	Machine    string           `json:"machine"`
+	LoadAvg    [2]string        `json:"load_average"` // the machine's 1-minute load at the start and the end
 	When       time.Time        `json:"when"`
 }
 
@@ -119,13 +122,27 @@ func machine() string {
 	return fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 }
 
+// loadAverage returns the machine's 1-minute load average: on a shared
+// machine it says how much of the CPU the run had.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(b))[0]
+}
+
 // print writes r as a table.
 func (r *Result) print(w io.Writer) {
 	name := r.Server
 	if r.Server == "engram" {
 		name += " (" + r.Backend + ")"
 	}
-	fmt.Fprintf(w, "%s over %s, %d clients, %d seeded memories (seeded in %.1f s)\n", name, r.Transport, r.Clients, r.Size, r.SeedSecs)
+	pace := "flat out"
+	if r.Rate > 0 {
+		pace = fmt.Sprintf("paced at %g ops/s", r.Rate)
+	}
+	fmt.Fprintf(w, "%s over %s, %d clients %s, %d seeded memories (seeded in %.1f s)\n", name, r.Transport, r.Clients, pace, r.Size, r.SeedSecs)
 	fmt.Fprintf(w, "%-9s %8s %7s %9s %9s %9s %9s\n", "op", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms")
 	row := func(name string, s Stats) {
 		fmt.Fprintf(w, "%-9s %8d %7d %9.2f %9.2f %9.2f %9.2f\n", name, s.Count, s.Errors, s.P50, s.P95, s.P99, s.Max)
@@ -136,8 +153,8 @@ func (r *Result) print(w io.Writer) {
 		}
 	}
 	row("all", r.All)
-	fmt.Fprintf(w, "%d ops in %.1f s: %.1f ops/s, %d errors, peak RSS %.1f MiB over %d server process(es)\n",
-		r.Ops, r.Seconds, r.Throughput, r.Errors, float64(r.PeakRSSKiB)/1024, r.Processes)
+	fmt.Fprintf(w, "%d ops in %.1f s: %.1f ops/s, %d errors, peak RSS %.1f MiB over %d server process(es); load average %s -> %s\n",
+		r.Ops, r.Seconds, r.Throughput, r.Errors, float64(r.PeakRSSKiB)/1024, r.Processes, r.LoadAvg[0], r.LoadAvg[1])
 	for _, e := range r.ErrorLog {
 		fmt.Fprintln(w, "  error:", strings.ReplaceAll(e, "\n", " "))
 	}

@@ -61,7 +61,7 @@ var vocabulary = strings.Fields(`
 	profiler tracer sampler histogram gauge counter metric alert pager
 	dashboard grafana prometheus jaeger zipkin opentelemetry logstash
 	kibana elastic lucene solr tantivy bleve meilisearch typesense vector
-	embedding tokenizer stemmer lexer parser grammar bytecode interpreter
+	embedding lexicon stemmer lexer parser grammar bytecode interpreter
 	allocator arena slab bitmap bloom trie btree skiplist hashmap ringbuf
 	flaky regression hotfix rollout canary blue green feature toggle flag
 	monorepo submodule rebase cherry bisect blame stash worktree hook
