@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench loadbench soak clean
+.PHONY: all build run test deps lint unit fuzz bench loadbench soak clean neo4j-start neo4j-stop
 
 all: build
 
@@ -34,8 +34,23 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
+# unit runs every Go test under -race with a real Neo4j started for the
+# duration (stopped after unless it was already running); the Neo4j tests fail
+# rather than skip here when it cannot start.
 unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@set -e; \
+	  if build/neo4j/neo4j.sh env >/dev/null 2>&1; then started=; else started=1; fi; \
+	  eval "$$(build/neo4j/neo4j.sh start)"; \
+	  if [ -n "$$started" ]; then trap 'build/neo4j/neo4j.sh stop' EXIT; fi; \
+	  export ENGRAM_TEST_NEO4J_REQUIRED=1; \
+	  $(GO) test -race -count=1 -timeout 20m ./...
+
+## neo4j-start / neo4j-stop: a Neo4j 5.26 Community for development (prints its URI)
+neo4j-start:
+	@build/neo4j/neo4j.sh start
+
+neo4j-stop:
+	@build/neo4j/neo4j.sh stop
 
 ## fuzz: a short run of every fuzz target (seed corpora live in testdata/fuzz)
 fuzz:
