@@ -35,10 +35,8 @@ import (
 // selects it and the checks only it can make.
 type crashBackend struct {
 	name string
-	// env selects the store for an instance; "" skips the backend with
-	// the reason given by skip.
-	env  func(t *testing.T, in *instance) []string
-	skip string
+	// env selects the store for an instance, or skips the test.
+	env func(t *testing.T, in *instance) []string
 	// consistent checks the store's own integrity while no server runs.
 	consistent func(t *testing.T, in *instance)
 }
@@ -53,20 +51,38 @@ func crashBackends() []crashBackend {
 			consistent: func(t *testing.T, in *instance) { sqliteIntegrity(t, filepath.Join(in.dataDir, "crash.db")) },
 		},
 		{
-			// Neo4j's store keeps its own consistency; the generic checks
-			// (acknowledged writes, edges' endpoints, search) apply as they
-			// are. ENGRAM_TEST_NEO4J_URI names a server the test may fill.
-			name: "neo4j",
-			env: func(t *testing.T, in *instance) []string {
-				uri := os.Getenv("ENGRAM_TEST_NEO4J_URI")
-				if uri == "" {
-					t.Skip("set ENGRAM_TEST_NEO4J_URI (and NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE) to run the crash test on Neo4j")
-				}
-				return []string{"ENGRAM_BACKEND=neo4j", "NEO4J_URI=" + uri}
-			},
+			// Neo4j keeps its own files consistent; the generic checks
+			// (acknowledged writes, edges' endpoints, counts, search) apply
+			// as they are, in a namespace of the test's own.
+			name:       "neo4j",
+			env:        neo4jEnv,
 			consistent: func(*testing.T, *instance) {},
 		},
 	}
+}
+
+// neo4jEnv points an instance at the test Neo4j named by
+// ENGRAM_TEST_NEO4J_URI, _USERNAME, _PASSWORD and _DATABASE (make test
+// starts one, build/neo4j/neo4j.sh), in a namespace of its own. Without
+// one it skips, or fails when ENGRAM_TEST_NEO4J_REQUIRED=1; it also skips
+// when the binary has no Neo4j store.
+func neo4jEnv(t *testing.T, in *instance) []string {
+	t.Helper()
+	uri := os.Getenv("ENGRAM_TEST_NEO4J_URI")
+	if uri == "" {
+		if os.Getenv("ENGRAM_TEST_NEO4J_REQUIRED") == "1" {
+			t.Fatal("ENGRAM_TEST_NEO4J_URI is not set but ENGRAM_TEST_NEO4J_REQUIRED=1: start Neo4j with build/neo4j/neo4j.sh start")
+		}
+		t.Skip("no test Neo4j: set ENGRAM_TEST_NEO4J_URI (build/neo4j/neo4j.sh start prints it)")
+	}
+	env := []string{"ENGRAM_BACKEND=neo4j", "NEO4J_URI=" + uri,
+		"NEO4J_USERNAME=" + os.Getenv("ENGRAM_TEST_NEO4J_USERNAME"), "NEO4J_PASSWORD=" + os.Getenv("ENGRAM_TEST_NEO4J_PASSWORD"),
+		"NEO4J_DATABASE=" + os.Getenv("ENGRAM_TEST_NEO4J_DATABASE"),
+		"ENGRAM_NEO4J_NAMESPACE=crash-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	if _, errOut, code := in.with(env...).run(t, "export"); code != 0 && strings.Contains(errOut, "not available in this build") {
+		t.Skip("this engram has no Neo4j store yet")
+	}
+	return env
 }
 
 func crashRounds(t *testing.T) int {
