@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -476,4 +478,185 @@ func TestTwoDirectProcessesShareSQLite(t *testing.T) {
 	sqliteIntegrity(t, filepath.Join(in.dataDir, "shared.db"))
 	in.serve(t)
 	checkAcked(t, in, ack)
+}
+
+// TestNeo4jOutage cuts Engram off from Neo4j in the middle of a write load
+// and restores it: while Neo4j is unreachable every call answers promptly
+// with a clear tool error and the status page says the store is
+// unavailable; within five seconds of Neo4j coming back writes succeed
+// again by themselves; no acknowledged write is lost. The outage is a
+// loopback proxy between Engram and Neo4j that drops every connection and
+// refuses new ones, so the shared test Neo4j keeps serving other tests.
+func TestNeo4jOutage(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	env := neo4jEnv(t, in)
+	proxy := newTCPProxy(t, strings.TrimPrefix(strings.TrimPrefix(os.Getenv("ENGRAM_TEST_NEO4J_URI"), "bolt://"), "neo4j://"))
+	in = in.with(append(env, "NEO4J_URI=bolt://"+proxy.addr)...)
+	srv := startServer(t, in)
+	defer srv.stop(t)
+	ack := newAcked()
+	token := in.token(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	// Writers run through the whole test; each records what was
+	// acknowledged and how the failures looked.
+	var (
+		mu        sync.Mutex // guards lastOK and failures
+		lastOK    time.Time
+		failures  []string
+		slowest   time.Duration
+		stop      = make(chan struct{})
+		wg        sync.WaitGroup
+		perWriter = 3
+	)
+	for w := range perWriter {
+		c, err := newHTTPClient(ctx, in, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		wg.Go(func() {
+			var mine []string
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				began := time.Now()
+				err := writeOne(ctx, c, ack, &mine, fmt.Sprintf("o%di%d", w, i), i)
+				took := time.Since(began)
+				mu.Lock()
+				slowest = max(slowest, took)
+				if err == nil {
+					lastOK = time.Now()
+				} else {
+					failures = append(failures, err.Error())
+				}
+				mu.Unlock()
+				if err != nil {
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
+		})
+	}
+	time.Sleep(time.Second)
+	proxy.down()
+	outage := time.Now()
+	time.Sleep(3 * time.Second)
+	resp, err := http.Get("http://" + in.addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "unavailable") {
+		t.Errorf("the status page during the outage does not say the store is unavailable:\n%s", page)
+	}
+	mu.Lock()
+	duringOutage := len(failures)
+	okDuring := lastOK.After(outage.Add(time.Second))
+	mu.Unlock()
+	if duringOutage == 0 || okDuring {
+		t.Errorf("during the outage: %d failed writes, a write succeeded: %v; want failures only", duringOutage, okDuring)
+	}
+	proxy.up()
+	back := time.Now()
+	for time.Since(back) < 5*time.Second {
+		mu.Lock()
+		recovered := lastOK.After(back)
+		mu.Unlock()
+		if recovered {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	recovered := lastOK.After(back)
+	mu.Unlock()
+	if !recovered {
+		t.Errorf("no write succeeded within 5 s of Neo4j coming back")
+	}
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("%d failed writes during the outage, slowest call %s, first failure: %.200s", duringOutage, slowest, failures[0])
+	if slowest > 15*time.Second {
+		t.Errorf("a call took %s during the outage; Engram must answer promptly", slowest)
+	}
+	for _, f := range failures {
+		if !strings.Contains(f, "tool error") || strings.Contains(strings.ToLower(f), "internal") {
+			t.Errorf("a failure during the outage is not a clear tool error: %.300s", f)
+			break
+		}
+	}
+	checkAcked(t, in, ack)
+}
+
+// tcpProxy forwards loopback connections to target until it is taken down.
+type tcpProxy struct {
+	t      *testing.T
+	addr   string
+	target string
+	mu     sync.Mutex // guards ln and conns
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	p := &tcpProxy{t: t, target: target, addr: freeAddr(t)}
+	p.up()
+	t.Cleanup(p.down)
+	return p
+}
+
+// up listens again on the proxy's address.
+func (p *tcpProxy) up() {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatalf("proxy listen: %v", err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.forward(c)
+		}
+	}()
+}
+
+func (p *tcpProxy) forward(c net.Conn) {
+	u, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns = append(p.conns, c, u)
+	p.mu.Unlock()
+	go func() { io.Copy(u, c); u.Close() }()
+	io.Copy(c, u)
+	c.Close()
+}
+
+// down stops listening and cuts every open connection, as a dead server
+// would.
+func (p *tcpProxy) down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
 }
