@@ -8,6 +8,7 @@
 //	go run ./build/bench -transport http -clients 32 -size 10000 -duration 30s -json out.json
 //	go run ./build/bench -server reference -clients 32 -size 10000 -duration 30s
 //	go run ./build/bench plot -o docs/benchmarks-latency.svg build/bench/results/*.json
+//	go run ./build/bench table build/bench/results/*.json   # Markdown for docs/benchmarks.md
 //
 // A wrong answer counts as an error. The command exits 1 when any
 // operation failed, so a test can run it.
@@ -50,9 +51,10 @@ type options struct {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "plot" {
-		if err := runPlot(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench plot:", err)
+	if len(os.Args) > 1 && (os.Args[1] == "plot" || os.Args[1] == "table") {
+		run := map[string]func([]string) error{"plot": runPlot, "table": runTable}[os.Args[1]]
+		if err := run(os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", os.Args[1], err)
 			os.Exit(1)
 		}
 		return
@@ -60,7 +62,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.server, "server", "engram", "server under test: engram or reference (the official MCP memory server)")
 	flag.StringVar(&o.transport, "transport", "http", "Engram's transport: http (one engram serve, a session per client) or stdio (an engram mcp --direct per client)")
-	flag.StringVar(&o.backend, "backend", "sqlite", "Engram's store: sqlite, or neo4j (configured by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE; the database must be empty)")
+	flag.StringVar(&o.backend, "backend", "sqlite", "Engram's store: sqlite, or neo4j (configured by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE; each run works in a namespace of its own unless ENGRAM_NEO4J_NAMESPACE names one, which must be empty)")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients, each with its own MCP session")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long to run (ends earlier when -ops are done)")
 	flag.IntVar(&o.ops, "ops", 0, "operations to run over all clients; 0 runs for -duration")
@@ -172,11 +174,14 @@ func run(ctx context.Context, o options) (*Result, error) {
 	if err := checkSeeded(ctx, o, clients[0]); err != nil {
 		return nil, err
 	}
-	load := loadAverage()
+	load, cpuBefore := loadAverage(), serverCPU(t)
 	rec, elapsed := drive(ctx, o, w, drv, clients)
 
 	res := newResult(rec, elapsed)
 	res.LoadAvg = [2]string{load, loadAverage()}
+	if res.Ops > 0 {
+		res.CPUPerOp = float64((serverCPU(t) - cpuBefore).Microseconds()) / 1000 / float64(res.Ops)
+	}
 	res.Server, res.Transport, res.Backend = o.server, o.transport, o.backend
 	res.Clients, res.Rate, res.Size, res.Seed, res.SeedSecs = o.clients, o.rate, o.size, o.seed, seedTime.Seconds()
 	for _, pid := range t.pids() {
@@ -189,7 +194,7 @@ func run(ctx context.Context, o options) (*Result, error) {
 }
 
 // checkSeeded makes sure the store holds exactly the seeded graph, so
-// every check of the run is sound (a Neo4j database must start empty).
+// every check of the run is sound (a Neo4j namespace must start empty).
 func checkSeeded(ctx context.Context, o options, c *client.Client) error {
 	if o.server != "engram" {
 		return nil

@@ -19,19 +19,12 @@ func runPlot(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return fmt.Errorf("give the JSON results to plot")
+	results, err := readResults(fs.Args())
+	if err != nil {
+		return err
 	}
 	series := map[string][]*Result{}
-	for _, path := range fs.Args() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		r := &Result{}
-		if err := json.Unmarshal(b, r); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	for _, r := range results {
 		series[seriesName(r)] = append(series[seriesName(r)], r)
 	}
 	var names []string
@@ -63,11 +56,92 @@ func runPlot(args []string) error {
 	return os.WriteFile(*out, []byte(b.String()), 0o644)
 }
 
-func seriesName(r *Result) string {
-	if r.Server == "reference" {
-		return fmt.Sprintf("reference server-memory, stdio, %d clients", r.Clients)
+// readResults reads -json results.
+func readResults(paths []string) ([]*Result, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("give the JSON results to read")
 	}
-	return fmt.Sprintf("engram %s, %s, %d clients", r.Backend, r.Transport, r.Clients)
+	var out []*Result
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		r := &Result{}
+		if err := json.Unmarshal(b, r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func seriesName(r *Result) string {
+	pace := ""
+	if r.Rate > 0 {
+		pace = fmt.Sprintf(" at %g ops/s", r.Rate)
+	}
+	if r.Server == "reference" {
+		return fmt.Sprintf("reference server-memory, stdio, %d clients%s", r.Clients, pace)
+	}
+	return fmt.Sprintf("engram %s, %s, %d clients%s", r.Backend, r.Transport, r.Clients, pace)
+}
+
+// runTable prints results as Markdown tables: one line per run, the
+// operations of each run, and Engram's ratios to the reference at each
+// size.
+func runTable(args []string) error {
+	results, err := readResults(args)
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(results, func(a, b *Result) int {
+		return cmp.Or(cmp.Compare(a.Size, b.Size), cmp.Compare(a.Server, b.Server), cmp.Compare(seriesName(a), seriesName(b)))
+	})
+	fmt.Println("| memories | server | ops | ops/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/op | peak RSS MiB | load avg |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, r := range results {
+		fmt.Printf("| %d | %s | %d | %.1f | %.1f | %.1f | %.1f | %d | %.2f | %.0f | %s→%s |\n", r.Size, seriesName(r), r.Ops, r.Throughput,
+			r.All.P50, r.All.P95, r.All.P99, r.Errors, r.CPUPerOp, float64(r.PeakRSSKiB)/1024, r.LoadAvg[0], r.LoadAvg[1])
+	}
+	fmt.Println()
+	fmt.Println("p50 / p99 in ms per operation:")
+	fmt.Println()
+	fmt.Print("| memories | server |")
+	for _, op := range opOrder {
+		fmt.Printf(" %s |", op)
+	}
+	fmt.Print("\n|---:|---|")
+	for range opOrder {
+		fmt.Print("---:|")
+	}
+	fmt.Println()
+	for _, r := range results {
+		fmt.Printf("| %d | %s |", r.Size, seriesName(r))
+		for _, op := range opOrder {
+			s := r.Operations[op]
+			fmt.Printf(" %.1f / %.1f |", s.P50, s.P99)
+		}
+		fmt.Println()
+	}
+	fmt.Println()
+	fmt.Println("Engram / reference (one client):")
+	fmt.Println()
+	fmt.Println("| memories | Engram run | throughput ratio | p50 ratio (reference ÷ Engram) | p99 ratio (reference ÷ Engram) | CPU per op ratio (reference ÷ Engram) |")
+	fmt.Println("|---:|---|---:|---:|---:|---:|")
+	for _, ref := range results {
+		if ref.Server != "reference" || ref.Clients != 1 {
+			continue
+		}
+		for _, r := range results {
+			if r.Server != "engram" || r.Size != ref.Size || r.Rate > 0 {
+				continue
+			}
+			fmt.Printf("| %d | %s | %.1f× | %.1f× | %.1f× | %.1f× |\n", r.Size, seriesName(r), r.Throughput/ref.Throughput,
+				ref.All.P50/r.All.P50, ref.All.P99/r.All.P99, ref.CPUPerOp/r.CPUPerOp)
+		}
+	}
+	return nil
 }
 
 func colour(i int) string {

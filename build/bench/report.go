@@ -76,19 +76,22 @@ func statsOf(lat []time.Duration, errs int) Stats {
 
 // Result is one run, as written by -json and read by the plot command.
 type Result struct {
-	Server     string           `json:"server"` // engram or reference
-	Transport  string           `json:"transport"`
-	Backend    string           `json:"backend,omitempty"`
-	Clients    int              `json:"clients"`
-	Rate       float64          `json:"rate,omitempty"` // paced operations a second; 0 for flat out
-	Size       int              `json:"size"`
-	Seed       uint64           `json:"seed"`
-	SeedSecs   float64          `json:"seed_seconds"`
-	Seconds    float64          `json:"seconds"`
-	Ops        int              `json:"ops"`
-	Errors     int              `json:"errors"`
-	Throughput float64          `json:"throughput_ops_per_s"`
-	PeakRSSKiB int64            `json:"peak_rss_kib"` // summed over the server's processes
+	Server     string  `json:"server"` // engram or reference
+	Transport  string  `json:"transport"`
+	Backend    string  `json:"backend,omitempty"`
+	Clients    int     `json:"clients"`
+	Rate       float64 `json:"rate,omitempty"` // paced operations a second; 0 for flat out
+	Size       int     `json:"size"`
+	Seed       uint64  `json:"seed"`
+	SeedSecs   float64 `json:"seed_seconds"`
+	Seconds    float64 `json:"seconds"`
+	Ops        int     `json:"ops"`
+	Errors     int     `json:"errors"`
+	Throughput float64 `json:"throughput_ops_per_s"`
+	PeakRSSKiB int64   `json:"peak_rss_kib"` // summed over the server's processes
+	// CPUPerOp is the server's CPU time per operation in milliseconds: on
+	// a shared machine it measures cost where latency measures the queue.
+	CPUPerOp   float64          `json:"server_cpu_ms_per_op"`
 	Processes  int              `json:"server_processes"`
 	All        Stats            `json:"all"`
 	Operations map[opKind]Stats `json:"operations"`
@@ -153,8 +156,8 @@ func (r *Result) print(w io.Writer) {
 		}
 	}
 	row("all", r.All)
-	fmt.Fprintf(w, "%d ops in %.1f s: %.1f ops/s, %d errors, peak RSS %.1f MiB over %d server process(es); load average %s -> %s\n",
-		r.Ops, r.Seconds, r.Throughput, r.Errors, float64(r.PeakRSSKiB)/1024, r.Processes, r.LoadAvg[0], r.LoadAvg[1])
+	fmt.Fprintf(w, "%d ops in %.1f s: %.1f ops/s, %d errors, server CPU %.2f ms/op, peak RSS %.1f MiB over %d server process(es); load average %s -> %s\n",
+		r.Ops, r.Seconds, r.Throughput, r.Errors, r.CPUPerOp, float64(r.PeakRSSKiB)/1024, r.Processes, r.LoadAvg[0], r.LoadAvg[1])
 	for _, e := range r.ErrorLog {
 		fmt.Fprintln(w, "  error:", strings.ReplaceAll(e, "\n", " "))
 	}

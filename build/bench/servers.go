@@ -60,6 +60,10 @@ func newEngramTarget(bin, transportName, backendName, dir string) (*engramTarget
 		"ENGRAM_BACKEND="+backendName,
 		"ENGRAM_DB="+filepath.Join(dir, "engram.db"),
 	)
+	if backendName == "neo4j" && os.Getenv("ENGRAM_NEO4J_NAMESPACE") == "" {
+		// A namespace of the run's own: the database may hold other data.
+		env = append(env, "ENGRAM_NEO4J_NAMESPACE=bench-"+filepath.Base(dir))
+	}
 	return &engramTarget{bin: bin, transport: transportName, env: env, dir: dir, addr: addr}, nil
 }
 
@@ -288,6 +292,36 @@ func childPIDs() []int {
 		}
 	}
 	return pids
+}
+
+// cpuTime returns the CPU time pid has used, user and system, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
+
+// serverCPU sums the CPU time of t's server processes.
+func serverCPU(t target) time.Duration {
+	var sum time.Duration
+	for _, pid := range t.pids() {
+		if d, err := cpuTime(pid); err == nil {
+			sum += d
+		}
+	}
+	return sum
 }
 
 // peakRSS returns the peak resident memory (VmHWM) of pid in KiB.
