@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -224,10 +223,18 @@ var payloads = map[string]string{
 // stored value comes back byte for byte. Nothing else changes, nothing
 // crashes, and the store passes its integrity checks afterwards.
 func TestInjectionInEveryField(t *testing.T) {
-	t.Parallel()
-	in := newInstance(t)
-	db := filepath.Join(in.dataDir, "abuse.db")
-	in = in.with("ENGRAM_DB=" + db)
+	for _, b := range storeBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			in := newInstance(t)
+			in = in.with(b.env(t, in)...)
+			injectEverywhere(t, in)
+			b.consistent(t, in)
+		})
+	}
+}
+
+func injectEverywhere(t *testing.T, in *instance) {
 	c := in.stdioClient(t, "--direct")
 	anchor := call(t, c, "store_memory", map[string]any{"type": "general", "title": "Anchor memory", "content": "Must survive every payload."})["id"].(string)
 	other := call(t, c, "store_memory", map[string]any{"type": "general", "title": "Other memory", "content": "A second endpoint."})["id"].(string)
@@ -318,7 +325,6 @@ func TestInjectionInEveryField(t *testing.T) {
 	if ids, _ := searchIDs(t, c, "anchor"); len(ids) != 1 || ids[0] != anchor {
 		t.Errorf("search for the anchor after the payloads = %v", ids)
 	}
-	sqliteIntegrity(t, db)
 }
 
 // refusedClearly fails unless a tool error is one the assistant can act on:

@@ -33,9 +33,9 @@ import (
 // ENGRAM_CRASH_ROUNDS sets how many kills each test makes (3 by default;
 // `make soak` makes many) and ENGRAM_CRASH_SEED fixes the random moments.
 
-// crashBackend is a store the crash tests run on: the environment that
-// selects it and the checks only it can make.
-type crashBackend struct {
+// storeBackend is a store the crash, outage and abuse tests run on: the
+// environment that selects it and the checks only it can make.
+type storeBackend struct {
 	name string
 	// env selects the store for an instance, or skips the test.
 	env func(t *testing.T, in *instance) []string
@@ -43,14 +43,14 @@ type crashBackend struct {
 	consistent func(t *testing.T, in *instance)
 }
 
-func crashBackends() []crashBackend {
-	return []crashBackend{
+func storeBackends() []storeBackend {
+	return []storeBackend{
 		{
 			name: "sqlite",
 			env: func(t *testing.T, in *instance) []string {
-				return []string{"ENGRAM_BACKEND=sqlite", "ENGRAM_DB=" + filepath.Join(in.dataDir, "crash.db")}
+				return []string{"ENGRAM_BACKEND=sqlite", "ENGRAM_DB=" + filepath.Join(in.dataDir, "store.db")}
 			},
-			consistent: func(t *testing.T, in *instance) { sqliteIntegrity(t, filepath.Join(in.dataDir, "crash.db")) },
+			consistent: func(t *testing.T, in *instance) { sqliteIntegrity(t, filepath.Join(in.dataDir, "store.db")) },
 		},
 		{
 			// Neo4j keeps its own files consistent; the generic checks
@@ -126,7 +126,7 @@ func newAcked() *acked {
 // load from several clients, restarts it on the same store, and checks
 // that nothing acknowledged was lost, round after round.
 func TestCrashDuringWrites(t *testing.T) {
-	for _, b := range crashBackends() {
+	for _, b := range storeBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			in := newInstance(t)
