@@ -73,7 +73,7 @@ LOADTIME  ?= 30s
 CLIENTS   ?= 32
 RATE      ?= 100
 SIZES     ?= 1000 10000 100000
-LOADGEN   := $(GO) run ./build/bench -engram $(BIN) -duration $(LOADTIME)
+LOADGEN   := $(GO) run ./build/bench -engram $(BIN) -duration $(LOADTIME) -seedcache $(or $(TMPDIR),/tmp)/engram-bench-seeds
 ## loadbench: the load generator at each of SIZES: Engram over HTTP with
 ## CLIENTS clients flat out and paced at RATE ops/s, Engram and the reference
 ## server with one client; at 10k also Engram over stdio and the reference

@@ -48,6 +48,7 @@ type options struct {
 	jsonOut   string
 	timeout   time.Duration
 	rate      float64
+	seedCache string
 }
 
 func main() {
@@ -73,6 +74,7 @@ func main() {
 	flag.StringVar(&o.reference, "reference", "build/bench/reference", "the npm project holding the reference server (npm ci there first)")
 	flag.StringVar(&o.jsonOut, "json", "", "also write the result as JSON to this file")
 	flag.DurationVar(&o.timeout, "timeout", 30*time.Second, "longest wait for one operation")
+	flag.StringVar(&o.seedCache, "seedcache", "", "keep seeded SQLite stores in this directory and reuse them (same size and seed)")
 	flag.Float64Var(&o.rate, "rate", 0, "operations per second over all clients, each client paced evenly; 0 runs every client flat out (a saturation test)")
 	flag.Parse()
 	if err := o.check(); err != nil {
@@ -133,6 +135,7 @@ func run(ctx context.Context, o options) (*Result, error) {
 	w := newWorld(o.size, o.seed, o.clients)
 
 	seedStart := time.Now()
+	seedCached := false
 	var t target
 	var drv driver
 	if o.server == "reference" {
@@ -155,7 +158,7 @@ func run(ctx context.Context, o options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := et.seed(ctx, w); err != nil {
+		if seedCached, err = et.seed(ctx, w, o.seedCache, fmt.Sprintf("seed-%d-%d", o.size, o.seed)); err != nil {
 			return nil, err
 		}
 		if err := et.start(ctx); err != nil {
@@ -183,7 +186,7 @@ func run(ctx context.Context, o options) (*Result, error) {
 		res.CPUPerOp = float64((serverCPU(t) - cpuBefore).Microseconds()) / 1000 / float64(res.Ops)
 	}
 	res.Server, res.Transport, res.Backend = o.server, o.transport, o.backend
-	res.Clients, res.Rate, res.Size, res.Seed, res.SeedSecs = o.clients, o.rate, o.size, o.seed, seedTime.Seconds()
+	res.Clients, res.Rate, res.Size, res.Seed, res.SeedSecs, res.SeedCached = o.clients, o.rate, o.size, o.seed, seedTime.Seconds(), seedCached
 	for _, pid := range t.pids() {
 		if kib, err := peakRSS(pid); err == nil {
 			res.PeakRSSKiB += kib

@@ -34,21 +34,23 @@ func runPlot(args []string) error {
 	}
 	slices.Sort(names)
 	var b strings.Builder
-	const width, height = 1000, 430
+	const width, height = 1000, 820
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="13">`+"\n", width, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
 	panels := []struct {
 		title string
 		value func(*Result) float64
 	}{
-		{"p99 latency, all operations (ms, log scale)", func(r *Result) float64 { return r.All.P99 }},
-		{"throughput (operations/s, log scale)", func(r *Result) float64 { return r.Throughput }},
+		{"p50 latency, all operations (ms)", func(r *Result) float64 { return r.All.P50 }},
+		{"p99 latency, all operations (ms)", func(r *Result) float64 { return r.All.P99 }},
+		{"throughput (operations/s)", func(r *Result) float64 { return r.Throughput }},
+		{"server CPU time per operation (ms)", func(r *Result) float64 { return r.CPUPerOp }},
 	}
 	for i, p := range panels {
-		drawPanel(&b, float64(40+i*490), 40, 420, 290, p.title, names, series, p.value)
+		drawPanel(&b, float64(40+(i%2)*490), float64(40+(i/2)*360), 420, 290, p.title+", log scale", names, series, p.value)
 	}
 	for i, name := range names {
-		x, y := 60+(i%3)*310, 380+(i/3)*22
+		x, y := 60+(i%3)*310, 745+(i/3)*22
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="3"/>`, x, y-4, x+24, y-4, colour(i))
 		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`+"\n", x+30, y, name)
 	}

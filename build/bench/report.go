@@ -84,6 +84,7 @@ type Result struct {
 	Size       int     `json:"size"`
 	Seed       uint64  `json:"seed"`
 	SeedSecs   float64 `json:"seed_seconds"`
+	SeedCached bool    `json:"seed_cached"` // copied from -seedcache rather than imported
 	Seconds    float64 `json:"seconds"`
 	Ops        int     `json:"ops"`
 	Errors     int     `json:"errors"`
@@ -145,7 +146,11 @@ func (r *Result) print(w io.Writer) {
 	if r.Rate > 0 {
 		pace = fmt.Sprintf("paced at %g ops/s", r.Rate)
 	}
-	fmt.Fprintf(w, "%s over %s, %d clients %s, %d seeded memories (seeded in %.1f s)\n", name, r.Transport, r.Clients, pace, r.Size, r.SeedSecs)
+	how := "seeded"
+	if r.SeedCached {
+		how = "copied from the seed cache"
+	}
+	fmt.Fprintf(w, "%s over %s, %d clients %s, %d seeded memories (%s in %.1f s)\n", name, r.Transport, r.Clients, pace, r.Size, how, r.SeedSecs)
 	fmt.Fprintf(w, "%-9s %8s %7s %9s %9s %9s %9s\n", "op", "count", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms")
 	row := func(name string, s Stats) {
 		fmt.Fprintf(w, "%-9s %8d %7d %9.2f %9.2f %9.2f %9.2f\n", name, s.Count, s.Errors, s.P50, s.P95, s.P99, s.Max)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -37,6 +38,7 @@ type target interface {
 // --direct` per client over stdio, all on one store.
 type engramTarget struct {
 	bin       string
+	backend   string
 	transport string
 	env       []string
 	dir       string
@@ -64,7 +66,7 @@ func newEngramTarget(bin, transportName, backendName, dir string) (*engramTarget
 		// A namespace of the run's own: the database may hold other data.
 		env = append(env, "ENGRAM_NEO4J_NAMESPACE=bench-"+filepath.Base(dir))
 	}
-	return &engramTarget{bin: bin, transport: transportName, env: env, dir: dir, addr: addr}, nil
+	return &engramTarget{bin: bin, backend: backendName, transport: transportName, env: env, dir: dir, addr: addr}, nil
 }
 
 func freeAddr() (string, error) {
@@ -77,18 +79,57 @@ func freeAddr() (string, error) {
 }
 
 // seed imports w through `engram import`, the fast path for a big graph.
-func (t *engramTarget) seed(ctx context.Context, w *world) error {
+// With a cache directory, a SQLite store seeded before with the same graph
+// is copied from there instead (the import of 100k memories takes
+// minutes), and a new one is kept there.
+func (t *engramTarget) seed(ctx context.Context, w *world, cacheDir, key string) (fromCache bool, err error) {
+	db := filepath.Join(t.dir, "engram.db")
+	cached := filepath.Join(cacheDir, key+".db")
+	if cacheDir != "" && t.backend == "sqlite" {
+		if err := copyFile(cached, db); err == nil {
+			return true, nil
+		}
+	}
 	file := filepath.Join(t.dir, "seed.json")
 	if err := writeEngramSeed(file, w); err != nil {
-		return err
+		return false, err
 	}
 	cmd := exec.CommandContext(ctx, t.bin, "import", file)
 	cmd.Env = t.env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("engram import: %v\n%s", err, out)
+		return false, fmt.Errorf("engram import: %v\n%s", err, out)
 	}
-	return nil
+	if cacheDir != "" && t.backend == "sqlite" {
+		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+			return false, err
+		}
+		return false, copyFile(db, cached)
+	}
+	return false, nil
+}
+
+// copyFile copies src to dst through a temporary file, so a reader never
+// sees half a copy.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
 }
 
 // start starts `engram serve` for the HTTP transport and waits until it
