@@ -178,12 +178,15 @@ func run(ctx context.Context, o options) (*Result, error) {
 		return nil, err
 	}
 	load, cpuBefore := loadAverage(), serverCPU(t)
+	selfBefore, _ := cpuTime(os.Getpid())
 	rec, elapsed := drive(ctx, o, w, drv, clients)
+	selfAfter, _ := cpuTime(os.Getpid())
 
 	res := newResult(rec, elapsed)
 	res.LoadAvg = [2]string{load, loadAverage()}
 	if res.Ops > 0 {
 		res.CPUPerOp = float64((serverCPU(t) - cpuBefore).Microseconds()) / 1000 / float64(res.Ops)
+		res.ClientCPUPerOp = float64((selfAfter - selfBefore).Microseconds()) / 1000 / float64(res.Ops)
 	}
 	res.Server, res.Transport, res.Backend = o.server, o.transport, o.backend
 	res.Clients, res.Rate, res.Size, res.Seed, res.SeedSecs, res.SeedCached = o.clients, o.rate, o.size, o.seed, seedTime.Seconds(), seedCached

@@ -92,14 +92,16 @@ type Result struct {
 	PeakRSSKiB int64   `json:"peak_rss_kib"` // summed over the server's processes
 	// CPUPerOp is the server's CPU time per operation in milliseconds: on
 	// a shared machine it measures cost where latency measures the queue.
-	CPUPerOp   float64          `json:"server_cpu_ms_per_op"`
-	Processes  int              `json:"server_processes"`
-	All        Stats            `json:"all"`
-	Operations map[opKind]Stats `json:"operations"`
-	ErrorLog   []string         `json:"first_errors,omitempty"`
-	Machine    string           `json:"machine"`
-	LoadAvg    [2]string        `json:"load_average"` // the machine's 1-minute load at the start and the end
-	When       time.Time        `json:"when"`
+	CPUPerOp float64 `json:"server_cpu_ms_per_op"`
+	// ClientCPUPerOp is the load generator's own, which shares the machine.
+	ClientCPUPerOp float64          `json:"client_cpu_ms_per_op"`
+	Processes      int              `json:"server_processes"`
+	All            Stats            `json:"all"`
+	Operations     map[opKind]Stats `json:"operations"`
+	ErrorLog       []string         `json:"first_errors,omitempty"`
+	Machine        string           `json:"machine"`
+	LoadAvg        [2]string        `json:"load_average"` // the machine's 1-minute load at the start and the end
+	When           time.Time        `json:"when"`
 }
 
 func newResult(rec *recorder, elapsed time.Duration) *Result {
@@ -161,8 +163,8 @@ func (r *Result) print(w io.Writer) {
 		}
 	}
 	row("all", r.All)
-	fmt.Fprintf(w, "%d ops in %.1f s: %.1f ops/s, %d errors, server CPU %.2f ms/op, peak RSS %.1f MiB over %d server process(es); load average %s -> %s\n",
-		r.Ops, r.Seconds, r.Throughput, r.Errors, r.CPUPerOp, float64(r.PeakRSSKiB)/1024, r.Processes, r.LoadAvg[0], r.LoadAvg[1])
+	fmt.Fprintf(w, "%d ops in %.1f s: %.1f ops/s, %d errors, server CPU %.2f ms/op (client %.2f), peak RSS %.1f MiB over %d server process(es); load average %s -> %s\n",
+		r.Ops, r.Seconds, r.Throughput, r.Errors, r.CPUPerOp, r.ClientCPUPerOp, float64(r.PeakRSSKiB)/1024, r.Processes, r.LoadAvg[0], r.LoadAvg[1])
 	for _, e := range r.ErrorLog {
 		fmt.Fprintln(w, "  error:", strings.ReplaceAll(e, "\n", " "))
 	}
