@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench loadbench soak clean neo4j-start neo4j-stop
+.PHONY: all build run test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean neo4j-start neo4j-stop
 
 all: build
 
@@ -88,7 +88,20 @@ loadbench: build
 	done
 	-$(LOADGEN) -transport stdio -clients 4 -size 10000 -json $(RESULTS)/x-engram-stdio-c4-10000.json
 	-$(LOADGEN) -server reference -clients $(CLIENTS) -size 10000 -json $(RESULTS)/x-reference-c$(CLIENTS)-10000.json
-	$(GO) run ./build/bench plot -o docs/benchmarks-latency.svg $(RESULTS)/[er]*-[0-9]*.json
+	$(GO) run ./build/bench plot -o docs/benchmarks-latency.svg $$(ls $(RESULTS)/engram-*.json $(RESULTS)/reference-*.json $(RESULTS)/neo4j-*.json 2>/dev/null)
+
+## loadbench-neo4j: Engram on Neo4j at 1k and 10k memories, one client and
+## CLIENTS clients: on the server NEO4J_URI (and _USERNAME, _PASSWORD,
+## _DATABASE) names, else on the test Neo4j of build/neo4j/neo4j.sh
+loadbench-neo4j: build
+	@mkdir -p $(RESULTS)
+	@set -e; if [ -z "$$NEO4J_URI" ]; then eval "$$(build/neo4j/neo4j.sh start)"; \
+	  export NEO4J_URI=$$ENGRAM_TEST_NEO4J_URI NEO4J_USERNAME=$$ENGRAM_TEST_NEO4J_USERNAME \
+	    NEO4J_PASSWORD=$$ENGRAM_TEST_NEO4J_PASSWORD NEO4J_DATABASE=$$ENGRAM_TEST_NEO4J_DATABASE; fi; \
+	  for n in 1000 10000; do \
+	    $(LOADGEN) -backend neo4j -clients 1 -size $$n -json $(RESULTS)/neo4j-http-c1-$$n.json; \
+	    $(LOADGEN) -backend neo4j -clients $(CLIENTS) -size $$n -json $(RESULTS)/neo4j-http-c$(CLIENTS)-$$n.json; \
+	  done
 
 SOAKROUNDS ?= 50
 ## soak: many crash rounds, a long load and a long fuzz run
