@@ -121,8 +121,11 @@ func runTable(args []string) error {
 	for _, r := range results {
 		fmt.Printf("| %d | %s |", r.Size, seriesName(r))
 		for _, op := range opOrder {
-			s := r.Operations[op]
-			fmt.Printf(" %.1f / %.1f |", s.P50, s.P99)
+			if s, ok := r.Operations[op]; ok {
+				fmt.Printf(" %.1f / %.1f |", s.P50, s.P99)
+			} else {
+				fmt.Print(" – |")
+			}
 		}
 		fmt.Println()
 	}
