@@ -83,10 +83,14 @@ func seriesName(r *Result) string {
 	if r.Rate > 0 {
 		pace = fmt.Sprintf(" at %g ops/s", r.Rate)
 	}
-	if r.Server == "reference" {
-		return fmt.Sprintf("reference server-memory, stdio, %d clients%s", r.Clients, pace)
+	clients := fmt.Sprintf("%d clients", r.Clients)
+	if r.Clients == 1 {
+		clients = "1 client"
 	}
-	return fmt.Sprintf("engram %s, %s, %d clients%s", r.Backend, r.Transport, r.Clients, pace)
+	if r.Server == "reference" {
+		return fmt.Sprintf("reference server-memory, stdio, %s%s", clients, pace)
+	}
+	return fmt.Sprintf("engram %s, %s, %s%s", r.Backend, r.Transport, clients, pace)
 }
 
 // runTable prints results as Markdown tables: one line per run, the
