@@ -409,3 +409,78 @@ func searchIDs(t *testing.T, c *client.Client, query string) ([]string, float64)
 	}
 	return ids, res["total"].(float64)
 }
+
+// TestArgumentLimits sends every bounded argument just at and just over
+// its limit to the real binary over stdio (which has no body limit): at the
+// limit it is stored, over it the call is refused with a tool error naming
+// the argument, and a 2 MiB argument is refused the same way.
+func TestArgumentLimits(t *testing.T) {
+	t.Parallel()
+	c := newInstance(t).stdioClient(t, "--direct")
+	a := call(t, c, "store_memory", map[string]any{"type": "general", "title": "Limit anchor A", "content": "a"})["id"].(string)
+	b := call(t, c, "store_memory", map[string]any{"type": "general", "title": "Limit anchor B", "content": "b"})["id"].(string)
+	many := func(n int, prefix string) []string {
+		l := make([]string, n)
+		for i := range l {
+			l[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return l
+	}
+	extra := func(n int) map[string]any {
+		m := map[string]any{}
+		for i := range n {
+			m[fmt.Sprintf("k%d", i)] = "v"
+		}
+		return m
+	}
+	store := func(field string, v any) map[string]any {
+		args := map[string]any{"type": "general", "title": "Limit " + field, "content": "Limit test for " + field + "."}
+		switch field {
+		case "title", "content", "summary", "tags":
+			args[field] = v
+		default:
+			args["context"] = map[string]any{field: v}
+		}
+		return args
+	}
+	for _, tc := range []struct {
+		name, tool, field string
+		at, over          map[string]any
+	}{
+		{"title", "store_memory", "title", store("title", strings.Repeat("t", 200)), store("title", strings.Repeat("t", 201))},
+		{"title in runes", "store_memory", "title", store("title", strings.Repeat("🧠", 200)), store("title", strings.Repeat("🧠", 201))},
+		{"content", "store_memory", "content", store("content", strings.Repeat("🧠", 12800)), store("content", strings.Repeat("🧠", 12800)+"x")},
+		{"huge content", "store_memory", "content", nil, store("content", strings.Repeat("x", 2<<20))},
+		{"summary", "store_memory", "summary", store("summary", strings.Repeat("s", 500)), store("summary", strings.Repeat("s", 501))},
+		{"tag count", "store_memory", "tags", store("tags", many(50, "tag")), store("tags", many(51, "tag"))},
+		{"tag length", "store_memory", "tags", store("tags", []string{strings.Repeat("g", 100)}), store("tags", []string{strings.Repeat("g", 101)})},
+		{"files", "store_memory", "files", store("files", many(100, "f")), store("files", many(101, "f"))},
+		{"project path", "store_memory", "project_path", store("project_path", "/"+strings.Repeat("p", 1023)), store("project_path", "/"+strings.Repeat("p", 1024))},
+		{"extra", "store_memory", "extra", store("extra", extra(50)), store("extra", extra(51))},
+		{"relationship context", "create_relationship", "context",
+			map[string]any{"from_memory_id": a, "to_memory_id": b, "relationship_type": "RELATED_TO", "context": strings.Repeat("c", 1000)},
+			map[string]any{"from_memory_id": a, "to_memory_id": b, "relationship_type": "RELATED_TO", "context": strings.Repeat("c", 1001)}},
+		{"query", "search_memories", "query", map[string]any{"query": strings.Repeat("q ", 500)}, map[string]any{"query": strings.Repeat("q ", 500) + "q"}},
+		{"memory id", "get_memory", "memory_id", nil, map[string]any{"memory_id": strings.Repeat("i", 129)}},
+		{"limit", "search_memories", "limit", map[string]any{"limit": 100}, map[string]any{"limit": 101}},
+		{"depth", "get_related_memories", "depth", map[string]any{"memory_id": a, "depth": 5}, map[string]any{"memory_id": a, "depth": 6}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.at != nil {
+				call(t, c, tc.tool, tc.at)
+			}
+			if msg := callError(t, c, tc.tool, tc.over); !strings.Contains(msg, tc.field) {
+				t.Errorf("refusal %q does not name %s", clip(msg, 200), tc.field)
+			}
+		})
+	}
+	// Still serving.
+	call(t, c, "get_memory", map[string]any{"memory_id": a})
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
