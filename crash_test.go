@@ -583,8 +583,10 @@ func TestNeo4jOutage(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	t.Logf("%d failed writes during the outage, slowest call %s, first failure: %.200s", duringOutage, slowest, failures[0])
-	if slowest > 15*time.Second {
-		t.Errorf("a call took %s during the outage; Engram must answer promptly", slowest)
+	// An assistant waits on every call: a store that is away must say so
+	// in seconds, not after the driver's full retry budget.
+	if slowest > 10*time.Second {
+		t.Errorf("a call took %s during the outage; Engram must answer within 10 s (bound the Neo4j driver's transaction retry time)", slowest)
 	}
 	for _, f := range failures {
 		if !strings.Contains(f, "tool error") || strings.Contains(strings.ToLower(f), "internal") {
