@@ -122,32 +122,91 @@ func newAcked() *acked {
 	return &acked{memories: map[string]string{}, versions: map[string]float64{}, edges: map[string][2]string{}}
 }
 
-// TestCrashDuringWrites kills `engram serve` at a random moment of a write
-// load from several clients, restarts it on the same store, and checks
-// that nothing acknowledged was lost, round after round.
+// TestCrashDuringWrites kills the server at a random moment of a write
+// load from several clients — `engram serve` with HTTP clients, or the
+// `engram mcp --direct` processes of stdio clients — restarts it on the
+// same store, and checks that nothing acknowledged was lost, round after
+// round.
 func TestCrashDuringWrites(t *testing.T) {
 	for _, b := range storeBackends() {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			in := newInstance(t)
-			in = in.with(b.env(t, in)...)
-			rng := rand.New(rand.NewPCG(crashSeed(t), 0))
-			ack := newAcked()
-			for round := range crashRounds(t) {
-				srv := startServer(t, in)
-				killAfter := time.Duration(200+rng.IntN(1300)) * time.Millisecond
-				n := writeUntilKilled(t, in, srv, ack, round, killAfter)
-				t.Logf("round %d: killed after %s, %d memories acknowledged so far", round, killAfter, n)
-				b.consistent(t, in)
-				srv = startServer(t, in)
-				checkAcked(t, in, ack)
-				srv.stop(t)
-				if t.Failed() {
-					return
+		for _, mode := range []struct {
+			name  string
+			start func(t *testing.T, in *instance) *victim
+		}{{"serve", servedVictim}, {"direct", directVictim}} {
+			t.Run(b.name+"/"+mode.name, func(t *testing.T) {
+				t.Parallel()
+				in := newInstance(t)
+				in = in.with(b.env(t, in)...)
+				rng := rand.New(rand.NewPCG(crashSeed(t), 0))
+				ack := newAcked()
+				for round := range crashRounds(t) {
+					killAfter := time.Duration(200+rng.IntN(1300)) * time.Millisecond
+					n := writeUntilKilled(t, mode.start(t, in), ack, round, killAfter)
+					t.Logf("round %d: killed after %s, %d memories acknowledged so far", round, killAfter, n)
+					b.consistent(t, in)
+					srv := startServer(t, in)
+					checkAcked(t, in, ack)
+					srv.stop(t)
+					if t.Failed() {
+						return
+					}
 				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// victim is what a crash round kills: the server processes its clients
+// write through.
+type victim struct {
+	clients []*client.Client
+	kill    func()
+	killed  *atomic.Bool // set just before SIGKILL: calls failing after it are expected to
+}
+
+// servedVictim is `engram serve` with four HTTP clients.
+func servedVictim(t *testing.T, in *instance) *victim {
+	srv := startServer(t, in)
+	v := &victim{kill: srv.kill, killed: &srv.killed}
+	for w := range 4 {
+		c, err := newHTTPClient(context.Background(), in, in.token(t))
+		if err != nil {
+			t.Fatalf("client %d: %v", w, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		v.clients = append(v.clients, c)
+	}
+	return v
+}
+
+// directVictim is two stdio clients, each with its own `engram mcp
+// --direct` process on the store.
+func directVictim(t *testing.T, in *instance) *victim {
+	v := &victim{killed: &atomic.Bool{}}
+	var procs []*exec.Cmd
+	for range 2 {
+		var cmd *exec.Cmd
+		c, err := client.NewStdioMCPClientWithOptions(engramBin, in.env, []string{"mcp", "--direct"},
+			transport.WithCommandFunc(func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
+				cmd = exec.CommandContext(ctx, command, args...)
+				cmd.Env = env
+				return cmd, nil
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		initialize(t, c)
+		v.clients = append(v.clients, c)
+		procs = append(procs, cmd)
+	}
+	v.kill = func() {
+		v.killed.Store(true)
+		for _, p := range procs {
+			p.Process.Kill()
+		}
+	}
+	return v
 }
 
 // server is a running `engram serve` the test may kill.
@@ -155,7 +214,7 @@ type server struct {
 	cmd    *exec.Cmd
 	stderr *safeBuffer
 	done   chan struct{}
-	killed atomic.Bool // set just before SIGKILL: calls failing after it are expected to
+	killed atomic.Bool // set just before SIGKILL
 }
 
 func startServer(t *testing.T, in *instance) *server {
@@ -246,21 +305,15 @@ func tryCall(ctx context.Context, c *client.Client, tool string, args map[string
 	return out, nil
 }
 
-// writeUntilKilled runs four writing clients, SIGKILLs the server after
+// writeUntilKilled has v's clients write, SIGKILLs v's server after
 // killAfter, and returns how many memories are acknowledged in all.
-func writeUntilKilled(t *testing.T, in *instance, srv *server, ack *acked, round int, killAfter time.Duration) int {
+func writeUntilKilled(t *testing.T, v *victim, ack *acked, round int, killAfter time.Duration) int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	token := in.token(t)
 	var wg sync.WaitGroup
 	var unexpected []error
 	var errMu sync.Mutex // guards unexpected
-	for w := range 4 {
-		c, err := newHTTPClient(ctx, in, token)
-		if err != nil {
-			t.Fatalf("client %d: %v", w, err)
-		}
-		defer c.Close()
+	for w, c := range v.clients {
 		wg.Go(func() {
 			var mine []string
 			for i := 0; ; i++ {
@@ -269,7 +322,7 @@ func writeUntilKilled(t *testing.T, in *instance, srv *server, ack *acked, round
 					continue
 				}
 				// Once the server is killed every call fails; before, none may.
-				if !srv.killed.Load() {
+				if !v.killed.Load() {
 					errMu.Lock()
 					unexpected = append(unexpected, err)
 					errMu.Unlock()
@@ -279,7 +332,7 @@ func writeUntilKilled(t *testing.T, in *instance, srv *server, ack *acked, round
 		})
 	}
 	time.Sleep(killAfter)
-	srv.kill()
+	v.kill()
 	wg.Wait()
 	for _, err := range unexpected {
 		t.Errorf("a write failed while the server was up: %v", err)
