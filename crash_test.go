@@ -305,20 +305,24 @@ func tryCall(ctx context.Context, c *client.Client, tool string, args map[string
 	return out, nil
 }
 
-// writeUntilKilled has v's clients write, SIGKILLs v's server after
-// killAfter, and returns how many memories are acknowledged in all.
+// writeUntilKilled has v's clients write, SIGKILLs v's server killAfter
+// after the first acknowledged write, and returns how many memories are
+// acknowledged in all.
 func writeUntilKilled(t *testing.T, v *victim, ack *acked, round int, killAfter time.Duration) int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	var unexpected []error
 	var errMu sync.Mutex // guards unexpected
+	writing := make(chan struct{})
+	var once sync.Once
 	for w, c := range v.clients {
 		wg.Go(func() {
 			var mine []string
 			for i := 0; ; i++ {
 				err := writeOne(ctx, c, ack, &mine, fmt.Sprintf("r%dw%di%d", round, w, i), i)
 				if err == nil {
+					once.Do(func() { close(writing) })
 					continue
 				}
 				// Once the server is killed every call fails; before, none may.
@@ -330,6 +334,11 @@ func writeUntilKilled(t *testing.T, v *victim, ack *acked, round int, killAfter 
 				return
 			}
 		})
+	}
+	select {
+	case <-writing:
+	case <-time.After(30 * time.Second):
+		t.Error("no write was acknowledged within 30 s")
 	}
 	time.Sleep(killAfter)
 	v.kill()
