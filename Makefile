@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean neo4j-start neo4j-stop
+.PHONY: all build run test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean e2e graph graph-check templ neo4j-start neo4j-stop
 
 all: build
 
@@ -21,7 +21,7 @@ run: build
 	./$(BIN) serve
 
 ## test: install what the tests need, then lint, unit, end-to-end and fuzz tests under -race
-test: deps lint unit fuzz
+test: deps lint unit fuzz graph-check e2e
 
 deps:
 	$(GO) mod download
@@ -61,6 +61,24 @@ fuzz:
 	    $(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## e2e: the web UI end to end: a real engram serve, the official MCP client and
+## Debian's headless Chromium (apt-get install chromium); screenshots land in
+## test-output/screenshots
+CHROMIUM ?= /usr/bin/chromium
+e2e: build
+	@test -x $(CHROMIUM) || { echo "e2e needs Chromium at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
+	cd frontend/e2e && npm ci --no-audit --no-fund --loglevel=error && CHROMIUM=$(CHROMIUM) npm test
+
+## graph: rebuild the graph explorer bundle (frontend/static/graph*.{js,css}, committed)
+graph:
+	cd frontend/graph && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+## graph-check: the graph script's unit tests, and the committed bundle is its source's build
+GRAPH_BUNDLE := frontend/static/graph.js frontend/static/graph-layout.js frontend/static/graph.css
+graph-check: graph
+	cd frontend/graph && npm test
+	@git diff --quiet -- $(GRAPH_BUNDLE) || { echo "$(GRAPH_BUNDLE) differ from a fresh build of frontend/graph: commit the output of make graph"; exit 1; }
 
 ## bench: store, search and end-to-end benchmarks, then the load generator
 ## on Engram and the reference server (results in $(RESULTS), see docs/benchmarks.md)
@@ -109,6 +127,10 @@ soak: deps build
 	ENGRAM_CRASH_ROUNDS=$(SOAKROUNDS) $(GO) test -race -count=1 -timeout 60m -run 'TestCrash|TestTwoDirect|TestSessionFlood|TestInjection' -v .
 	$(GO) run ./build/bench -engram $(BIN) -transport http -clients $(CLIENTS) -size 10000 -duration 10m
 	$(MAKE) fuzz FUZZTIME=2m
+
+## templ: regenerate the web UI's templ components (commit the *_templ.go files)
+templ:
+	$(GO) tool templ generate -path frontend
 
 clean:
 	rm -rf bin

@@ -562,13 +562,13 @@ func TestCLI(t *testing.T) {
 	}
 }
 
-// TestStatusPageRefusesForeignHost guards the pages beside /mcp against DNS
-// rebinding too.
-func TestStatusPageRefusesForeignHost(t *testing.T) {
+// TestWebUIRefusesForeignHost guards the pages beside /mcp against DNS
+// rebinding too: a foreign Host is refused before the token is asked for.
+func TestWebUIRefusesForeignHost(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t)
 	in.serve(t)
-	for host, want := range map[string]int{"": http.StatusOK, "evil.example": http.StatusForbidden, "localhost": http.StatusOK} {
+	for host, want := range map[string]int{"": http.StatusUnauthorized, "evil.example": http.StatusForbidden, "localhost": http.StatusUnauthorized} {
 		req, _ := http.NewRequest("GET", "http://"+in.addr+"/", nil)
 		if host != "" {
 			req.Host = host

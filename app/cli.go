@@ -36,10 +36,11 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "", "run the MCP server over HTTP on 127.0.0.1:7711 (/mcp) with a status page", runServe},
+		{"serve", "", "serve the web UI and MCP over HTTP on 127.0.0.1:7711 (/mcp); prints the UI link", runServe},
 		{"mcp", "[--direct]", "serve MCP over stdio; forwards to a running 'engram serve' unless --direct", runMCP},
 		{"import", "FILE", "import Engram JSON, a MemoryGraph export or an MCP memory server JSONL file", runImport},
 		{"export", "[FILE]", "export every memory and relationship as Engram JSON (default: stdout)", runExport},
+		{"migrate", "--to neo4j|sqlite [--db PATH]", "copy every memory between the SQLite file and the configured Neo4j database", runMigrate},
 		{"doctor", "", "check configuration, permissions, the store and the running server", runDoctor},
 		{"client-config", "NAME [--install]", "print (or install) the MCP config for claude-desktop, claude-code or cursor", runClientConfig},
 		{"version", "", "print version and build information", runVersion},
@@ -98,8 +99,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Engram: long-term memory for AI assistants.\n\nUsage: engram COMMAND [ARGS]\n\nCommands:")
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-34s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		width = max(width, len(c.name+" "+c.args))
+	}
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s %s\n", width, strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/engramhq/engram/backend"
 	"github.com/engramhq/engram/backend/exchange"
 	"github.com/engramhq/engram/backend/sqlite"
+	"github.com/engramhq/engram/frontend"
 	"github.com/engramhq/engram/mcp"
 	"golang.org/x/term"
 )
@@ -22,19 +23,52 @@ import (
 // withService opens the configured store, runs fn with a Service over it
 // and closes the store.
 func withService(ctx context.Context, cfg *config.Config, fn func(*backend.Service) error) error {
-	var st backend.Store
-	switch cfg.Backend {
-	case config.BackendSQLite:
-		sq, err := sqlite.Open(ctx, cfg.SQLitePath)
-		if err != nil {
-			return fmt.Errorf("open the SQLite store %s: %w", cfg.SQLitePath, err)
-		}
-		st = sq
-	default:
-		return fmt.Errorf("the %q store is not available in this build; set ENGRAM_BACKEND=sqlite", cfg.Backend)
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
 	return fn(backend.NewService(st))
+}
+
+// openStore opens the store of the configured backend: the one place a
+// store is opened.
+func openStore(ctx context.Context, cfg *config.Config) (backend.Store, error) {
+	switch cfg.Backend {
+	case config.BackendSQLite:
+		return openSQLite(ctx, cfg.SQLitePath)
+	case config.BackendNeo4j:
+		return openNeo4j(ctx, cfg)
+	}
+	return nil, fmt.Errorf("the %q store is not available in this build; set ENGRAM_BACKEND=sqlite or neo4j", cfg.Backend)
+}
+
+func openSQLite(ctx context.Context, path string) (backend.Store, error) {
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open the SQLite store %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// storeName says which store cfg names, for logs and reports.
+func storeName(cfg *config.Config) string {
+	if cfg.Backend == config.BackendNeo4j {
+		return neo4jName(cfg.Neo4j)
+	}
+	return "SQLite " + cfg.SQLitePath
+}
+
+// neo4jName names a Neo4j database without its password.
+func neo4jName(n config.Neo4j) string {
+	db := n.Database
+	if db == "" {
+		db = "the default database"
+	}
+	if n.Namespace != "" {
+		db += ", namespace " + n.Namespace
+	}
+	return fmt.Sprintf("Neo4j %s (%s)", n.URI, db)
 }
 
 // parseFlags parses args into fs, which has already told the user what
@@ -85,12 +119,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withService(ctx, cfg, func(svc *backend.Service) error {
-		srv, err := NewServer(svc, cfg.Addr, token, e.logger)
+		exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
+		srv, err := NewServer(svc, cfg.Addr, token, e.logger, frontend.Options{
+			Storage: &storageSettings{cfg: cfg}, Assistants: assistants{exe: exe},
+		})
 		if err != nil {
 			return err
 		}
-		e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp", "status", "http://"+srv.Addr()+"/",
-			"store", cfg.SQLitePath, "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+		e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
+			"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+		fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
 		return srv.Run(ctx)
 	})
 }
@@ -135,7 +173,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return withService(ctx, cfg, func(svc *backend.Service) error {
-		bar := newProgressBar(e.stderr)
+		bar := newProgressBar[exchange.Progress](e.stderr)
 		report, err := exchange.Import(ctx, svc, f, bar.update)
 		bar.done()
 		if err != nil {
@@ -235,33 +273,40 @@ func runClientConfig(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// progressBar draws import progress on a terminal, and nothing elsewhere so
-// logs and pipes stay clean.
-type progressBar struct {
+// progress is what a progress bar draws: how much is done and what.
+type progress interface {
+	Fraction() float64
+	String() string
+}
+
+// progressBar draws the progress of a long command (an import, a
+// migration) on a terminal, and nothing elsewhere so logs and pipes stay
+// clean.
+type progressBar[P progress] struct {
 	w       io.Writer
 	tty     bool
 	started time.Time
 	drawn   bool
 }
 
-func newProgressBar(w io.Writer) *progressBar {
+func newProgressBar[P progress](w io.Writer) *progressBar[P] {
 	f, ok := w.(*os.File)
-	return &progressBar{w: w, tty: ok && term.IsTerminal(int(f.Fd())), started: time.Now()}
+	return &progressBar[P]{w: w, tty: ok && term.IsTerminal(int(f.Fd())), started: time.Now()}
 }
 
-func (p *progressBar) update(pr exchange.Progress) {
+func (p *progressBar[P]) update(pr P) {
 	if !p.tty {
 		return
 	}
 	const width = 30
 	frac := pr.Fraction()
 	filled := int(frac * width)
-	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %s  %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %s  %s\x1b[K", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
 		frac*100, pr.String(), time.Since(p.started).Round(time.Second))
 	p.drawn = true
 }
 
-func (p *progressBar) done() {
+func (p *progressBar[P]) done() {
 	if p.drawn {
 		fmt.Fprintln(p.w)
 	}

@@ -14,28 +14,21 @@ import (
 	"github.com/engramhq/engram/mcp"
 )
 
-// check is one line of the doctor's report.
-type check struct {
-	name string
-	ok   bool
-	info string
-}
-
 func runDoctor(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 {
 		return usageError{"takes no arguments"}
 	}
-	var checks []check
+	var checks []backend.Check
 	add := func(name string, err error, info string) {
 		if err != nil {
 			info = err.Error()
 		}
-		checks = append(checks, check{name, err == nil, info})
+		checks = append(checks, backend.Check{Name: name, OK: err == nil, Info: info})
 	}
 	cfg, err := e.loadConfig()
 	add("configuration", err, "")
 	if err == nil {
-		checks[0].info = fmt.Sprintf("%s store, listening address %s", cfg.Backend, cfg.Addr)
+		checks[0].Info = fmt.Sprintf("%s store, listening address %s", cfg.Backend, cfg.Addr)
 		cfgPath := filepath.Join(cfg.Dir, config.FileName)
 		err := privateFile(cfgPath)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -48,7 +41,7 @@ func runDoctor(ctx context.Context, e *env, args []string) error {
 			err = privateFile(tokenPath)
 		}
 		add("token file", err, tokenPath)
-		checks = append(checks, doctorStore(ctx, cfg))
+		checks = append(checks, doctorStore(ctx, cfg)...)
 		if err == nil {
 			checks = append(checks, doctorServer(ctx, cfg, token))
 		}
@@ -56,11 +49,11 @@ func runDoctor(ctx context.Context, e *env, args []string) error {
 	failed := 0
 	for _, c := range checks {
 		mark := "ok  "
-		if !c.ok {
+		if !c.OK {
 			mark = "FAIL"
 			failed++
 		}
-		fmt.Fprintf(e.stdout, "%s  %-14s %s\n", mark, c.name, c.info)
+		fmt.Fprintf(e.stdout, "%s  %-14s %s\n", mark, c.Name, c.Info)
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d check(s) failed", failed)
@@ -80,30 +73,41 @@ func privateFile(path string) error {
 	return nil
 }
 
-func doctorStore(ctx context.Context, cfg *config.Config) check {
+// doctorStore opens the configured store, counts what it holds, and adds
+// the store's own diagnosis when it has one (Neo4j: server version,
+// database, schema).
+func doctorStore(ctx context.Context, cfg *config.Config) []backend.Check {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	c := check{name: "store"}
+	c := backend.Check{Name: "store"}
+	var more []backend.Check
 	err := withService(ctx, cfg, func(svc *backend.Service) error {
+		if d, ok := svc.Store().(backend.Diagnoser); ok {
+			checks, err := d.Diagnose(ctx)
+			if err != nil {
+				return err
+			}
+			more = checks
+		}
 		stats, err := svc.Statistics(ctx, 1)
 		if err == nil {
-			c.info = fmt.Sprintf("%s: %d memories, %d relationships", cfg.SQLitePath, stats.Memories, stats.Relationships)
+			c.Info = fmt.Sprintf("%s: %d memories, %d relationships", storeName(cfg), stats.Memories, stats.Relationships)
 		}
 		return err
 	})
-	c.ok = err == nil
+	c.OK = err == nil
 	if err != nil {
-		c.info = err.Error()
+		c.Info = err.Error()
 	}
-	return c
+	return append([]backend.Check{c}, more...)
 }
 
-func doctorServer(ctx context.Context, cfg *config.Config, token string) check {
-	c := check{name: "server", ok: true}
+func doctorServer(ctx context.Context, cfg *config.Config, token string) backend.Check {
+	c := backend.Check{Name: "server", OK: true}
 	if mcp.Probe(ctx, mcpEndpoint(cfg), token) {
-		c.info = "running at " + mcpEndpoint(cfg)
+		c.Info = "running at " + mcpEndpoint(cfg)
 	} else {
-		c.info = "not running (assistants start 'engram mcp' on their own; 'engram serve' shares one server)"
+		c.Info = "not running (assistants start 'engram mcp' on their own; 'engram serve' shares one server)"
 	}
 	return c
 }

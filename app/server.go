@@ -4,44 +4,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/engramhq/engram/backend"
+	"github.com/engramhq/engram/frontend"
 	"github.com/engramhq/engram/mcp"
 )
 
 // Server is Engram's HTTP face on a loopback listener: the MCP endpoint at
-// /mcp, a status page at / and a health check at /healthz.
+// /mcp, a health check at /healthz and the web UI everywhere else.
 type Server struct {
 	svc    *backend.Service
 	ln     net.Listener
 	http   *http.Server
+	ui     *frontend.Handler
 	logger *slog.Logger
 }
 
 // NewServer listens on addr (port 0 picks a free one) and prepares the
-// handlers. Run serves until its context ends.
-func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger) (*Server, error) {
+// handlers; ui configures the web UI (its Token and Logger are set here).
+// Run serves until its context ends.
+func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger, ui frontend.Options) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w (is another Engram running? set ENGRAM_ADDR to use another port)", addr, err)
 	}
-	s := &Server{svc: svc, ln: ln, logger: logger}
+	ui.Token, ui.Logger = token, logger
+	if ui.Version == "" {
+		ui.Version = Version
+	}
+	s := &Server{svc: svc, ln: ln, logger: logger, ui: frontend.New(svc, ui)}
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", mcp.NewHTTPHandler(mcp.NewServer(svc, Version, logger), mcp.HTTPOptions{Token: token, Logger: logger}))
 	mux.HandleFunc("GET /healthz", s.health)
-	mux.HandleFunc("GET /{$}", s.status)
+	mux.Handle("/", s.ui)
 	s.http = &http.Server{
 		Handler:           loopbackOnly(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for open requests: end the UI's event streams first.
+	s.http.RegisterOnShutdown(s.ui.Close)
 	return s, nil
 }
+
+// UIURL is the web UI's address with the token, to open once.
+func (s *Server) UIURL(token string) string { return webUIURL(s.Addr(), token) }
 
 // Addr is the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -83,38 +94,4 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
-}
-
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Engram</title>
-<meta name="color-scheme" content="light dark">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem}code{font-size:90%}</style>
-</head><body>
-<h1>Engram is running</h1>
-<p>Long-term memory for your AI assistants.</p>
-{{if .Err}}<p><strong>The store is unavailable:</strong> {{.Err}}</p>{{else}}
-<p>{{.Stats.Memories}} memories, {{.Stats.Relationships}} relationships.</p>{{end}}
-<p>MCP endpoint: <code>http://{{.Addr}}/mcp</code> (bearer token in Engram's config directory).
-Assistants connect with <code>engram client-config claude-code</code> and friends.</p>
-<p>Version {{.Version}}</p>
-</body></html>
-`))
-
-func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	data := struct {
-		Stats   *backend.Statistics
-		Err     string
-		Addr    string
-		Version string
-	}{Addr: s.Addr(), Version: Version}
-	stats, err := s.svc.Statistics(r.Context(), 1)
-	if err != nil {
-		data.Err = backend.ErrorMessage(err)
-	}
-	data.Stats = stats
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	if err := statusPage.Execute(w, data); err != nil {
-		s.logger.Warn("render status page", "err", err)
-	}
 }

@@ -32,13 +32,17 @@ const (
 // share: it validates and normalises input, applies defaults, sets ids and
 // timestamps, and then calls the Store.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store  Store // wrapped in observedStore: its writes reach feed
+	marker ChangeMarker
+	feed   *changeFeed
+	now    func() time.Time
 }
 
 // NewService returns a Service over store.
 func NewService(store Store) *Service {
-	return &Service{store: store, now: Now}
+	feed := &changeFeed{}
+	marker, _ := store.(ChangeMarker)
+	return &Service{store: observedStore{Store: store, feed: feed}, marker: marker, feed: feed, now: Now}
 }
 
 // Now returns the current UTC time at microsecond precision, the precision
@@ -153,13 +157,13 @@ func (s *Service) DeleteMemory(ctx context.Context, id string) error {
 
 // Search validates q, parses its text and runs it. Errors: EINVALID.
 func (s *Service) Search(ctx context.Context, q SearchQuery) (*SearchResult, error) {
-	if err := normalizeSearch(&q); err != nil {
+	if err := normalizeSearch(&q, MaxSearchLimit); err != nil {
 		return nil, err
 	}
 	return s.store.SearchMemories(ctx, q)
 }
 
-func normalizeSearch(q *SearchQuery) error {
+func normalizeSearch(q *SearchQuery, maxLimit int) error {
 	if len([]rune(q.Text)) > MaxQueryChars {
 		return Invalid("query", "must be at most %d characters", MaxQueryChars)
 	}
@@ -167,8 +171,8 @@ func normalizeSearch(q *SearchQuery) error {
 	if q.Limit == 0 {
 		q.Limit = DefaultSearchLimit
 	}
-	if q.Limit < 1 || q.Limit > MaxSearchLimit {
-		return Invalid("limit", "must be between 1 and %d (got %d)", MaxSearchLimit, q.Limit)
+	if q.Limit < 1 || q.Limit > maxLimit {
+		return Invalid("limit", "must be between 1 and %d (got %d)", maxLimit, q.Limit)
 	}
 	if q.Offset < 0 || q.Offset > MaxSearchOffset {
 		return Invalid("offset", "must be between 0 and %d (got %d)", MaxSearchOffset, q.Offset)
@@ -214,7 +218,7 @@ type RecallHit struct {
 // for every memory returned. Errors: EINVALID.
 func (s *Service) Recall(ctx context.Context, q SearchQuery) ([]RecallHit, int, error) {
 	q.MatchAny = true
-	if err := normalizeSearch(&q); err != nil {
+	if err := normalizeSearch(&q, MaxSearchLimit); err != nil {
 		return nil, 0, err
 	}
 	if len(q.Terms) == 0 {

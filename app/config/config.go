@@ -102,6 +102,10 @@ type Neo4j struct {
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
 	Database string `json:"database,omitempty"` // empty: the server's default database
+	// Namespace keeps these memories apart from others in the same
+	// database (Neo4j Community has one): separate profiles, or tests
+	// sharing a server. Empty is Engram's usual namespace.
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // setting ties a config.json key to its environment variable and field.
@@ -119,6 +123,7 @@ var settings = []setting{
 	{"neo4j.username", "NEO4J_USERNAME", func(c *Config) *string { return &c.Neo4j.Username }},
 	{"neo4j.password", "NEO4J_PASSWORD", func(c *Config) *string { return &c.Neo4j.Password }},
 	{"neo4j.database", "NEO4J_DATABASE", func(c *Config) *string { return &c.Neo4j.Database }},
+	{"neo4j.namespace", "ENGRAM_NEO4J_NAMESPACE", func(c *Config) *string { return &c.Neo4j.Namespace }},
 }
 
 // override records an environment variable that replaced a file value.
@@ -174,8 +179,8 @@ func Load() (*Config, error) {
 
 // LoadFrom reads dirs.Config/config.json (the defaults when it does not
 // exist), applies the environment overrides ENGRAM_BACKEND, ENGRAM_DB,
-// ENGRAM_ADDR, NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and
-// NEO4J_DATABASE (an empty variable counts as unset), and validates the
+// ENGRAM_ADDR, NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE
+// and ENGRAM_NEO4J_NAMESPACE (an empty variable counts as unset), and validates the
 // result. When only the validation fails, the settings are returned with
 // the error, so that a settings page can show them next to what to fix;
 // anything else that uses them must stop at the error.

@@ -12,7 +12,7 @@ import (
 
 // envVars are every variable Load reads; tests clear them so that the
 // developer's own environment cannot leak in.
-var envVars = []string{"ENGRAM_BACKEND", "ENGRAM_DB", "ENGRAM_ADDR", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"}
+var envVars = []string{"ENGRAM_BACKEND", "ENGRAM_DB", "ENGRAM_ADDR", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE", "ENGRAM_NEO4J_NAMESPACE"}
 
 func clearEnv(t *testing.T) {
 	for _, v := range envVars {
@@ -91,19 +91,19 @@ func TestLoad(t *testing.T) {
 		{
 			name: "Full",
 			file: `{"backend":"neo4j","sqlite_path":"/db/x.db","addr":"127.0.0.1:9000",
-				"neo4j":{"uri":"neo4j://localhost:7687","username":"neo4j","password":"pw","database":"mem"}}`,
+				"neo4j":{"uri":"neo4j://localhost:7687","username":"neo4j","password":"pw","database":"mem","namespace":"work"}}`,
 			want: Config{Backend: "neo4j", SQLitePath: "/db/x.db", Addr: "127.0.0.1:9000",
-				Neo4j: Neo4j{URI: "neo4j://localhost:7687", Username: "neo4j", Password: "pw", Database: "mem"}},
+				Neo4j: Neo4j{URI: "neo4j://localhost:7687", Username: "neo4j", Password: "pw", Database: "mem", Namespace: "work"}},
 		},
 		{name: "EmptyValuesTakeDefaults", file: `{"backend":"","addr":""}`, want: Config{Backend: "sqlite", Addr: DefaultAddr}},
 		{
 			name: "EnvOverridesFile",
 			file: `{"backend":"sqlite","addr":"127.0.0.1:9000","neo4j":{"uri":"bolt://a:7687"}}`,
 			env: map[string]string{"ENGRAM_BACKEND": " Neo4j ", "ENGRAM_ADDR": "[::1]:7711", "NEO4J_URI": "neo4j+s://b.databases.neo4j.io",
-				"NEO4J_USERNAME": "u", "NEO4J_PASSWORD": "p", "NEO4J_DATABASE": "d", "ENGRAM_DB": "/tmp/e.db"},
+				"NEO4J_USERNAME": "u", "NEO4J_PASSWORD": "p", "NEO4J_DATABASE": "d", "ENGRAM_DB": "/tmp/e.db", "ENGRAM_NEO4J_NAMESPACE": "n"},
 			want: Config{Backend: "neo4j", SQLitePath: "/tmp/e.db", Addr: "[::1]:7711",
-				Neo4j: Neo4j{URI: "neo4j+s://b.databases.neo4j.io", Username: "u", Password: "p", Database: "d"}},
-			overridden: []string{"ENGRAM_BACKEND", "ENGRAM_DB", "ENGRAM_ADDR", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"},
+				Neo4j: Neo4j{URI: "neo4j+s://b.databases.neo4j.io", Username: "u", Password: "p", Database: "d", Namespace: "n"}},
+			overridden: []string{"ENGRAM_BACKEND", "ENGRAM_DB", "ENGRAM_ADDR", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE", "ENGRAM_NEO4J_NAMESPACE"},
 		},
 		{
 			name:         "UnknownKeysWarned",

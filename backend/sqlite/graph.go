@@ -268,19 +268,20 @@ func (s *Store) Subgraph(ctx context.Context, q backend.SubgraphQuery) (*backend
 }
 
 // edgesAmong adds to g the edges whose both ends are in ids, oldest first.
+// The query looks edges up by their start only, through the (from_id, …)
+// index, and the ends are checked here: asking SQLite for both ends and
+// the order at once made it walk every edge in creation order.
 func edgesAmong(ctx context.Context, tx *sql.Tx, ids []string, relTypes []backend.RelationshipType, g *backend.Graph) error {
 	if len(ids) < 2 {
 		return nil
 	}
-	set := jsonText(ids)
-	query := `SELECT ` + relColumns + ` FROM relationships r
-		WHERE r.from_id IN (SELECT value FROM json_each(?)) AND r.to_id IN (SELECT value FROM json_each(?))`
-	args := []any{set, set}
+	query := `SELECT ` + relColumns + ` FROM relationships r WHERE r.from_id IN (SELECT value FROM json_each(?))`
+	args := []any{jsonText(ids)}
 	if len(relTypes) > 0 {
 		query += ` AND r.type IN (SELECT value FROM json_each(?))`
 		args = append(args, jsonText(relTypes))
 	}
-	rows, err := tx.QueryContext(ctx, query+` ORDER BY r.created_at, r.id`, args...)
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -288,6 +289,14 @@ func edgesAmong(ctx context.Context, tx *sql.Tx, ids []string, relTypes []backen
 	if err != nil {
 		return err
 	}
+	in := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		in[id] = true
+	}
+	rels = slices.DeleteFunc(rels, func(r *backend.Relationship) bool { return !in[r.ToID] })
+	slices.SortFunc(rels, func(a, b *backend.Relationship) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	g.Edges = append(g.Edges, rels...)
 	return nil
 }

@@ -119,67 +119,7 @@ func testCanceled(t *testing.T, s *suite) {
 func testConcurrency(t *testing.T, s *suite) {
 	const workers = 16
 
-	s.run(t, "MixedWorkload", func(t *testing.T, e *env) {
-		const perWorker = 8
-		seed := e.note("shared seed", "everyone relates to me")
-		type write struct {
-			mems []*backend.Memory
-			rels []*backend.Relationship
-		}
-		writes := make([]write, workers)
-		errs := make(chan error, workers*perWorker*4)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				for i := range perWorker {
-					m, dup, err := e.svc.StoreMemory(e.ctx, backend.NewMemory{Type: backend.TypeGeneral,
-						Title: fmt.Sprintf("worker %d item %d", w, i), Content: "concurrent widget", Tags: []string{fmt.Sprint("w", w)}})
-					if err != nil || dup {
-						errs <- fmt.Errorf("worker %d store %d: dup=%v %v", w, i, dup, err)
-						continue
-					}
-					writes[w].mems = append(writes[w].mems, m)
-					if _, err := e.svc.Search(e.ctx, backend.SearchQuery{Text: "widget", Limit: 5}); err != nil {
-						errs <- fmt.Errorf("worker %d search: %v", w, err)
-					}
-					r, _, err := e.svc.CreateRelationship(e.ctx, backend.NewRelationship{FromID: m.ID, ToID: seed.ID, Type: backend.RelRelatedTo})
-					if err != nil {
-						errs <- fmt.Errorf("worker %d relate: %v", w, err)
-						continue
-					}
-					writes[w].rels = append(writes[w].rels, r)
-					if _, err := e.svc.GetMemory(e.ctx, seed.ID); err != nil {
-						errs <- fmt.Errorf("worker %d get: %v", w, err)
-					}
-					if _, err := e.svc.RelatedMemories(e.ctx, backend.RelatedQuery{ID: seed.ID, Depth: 1}); err != nil {
-						errs <- fmt.Errorf("worker %d related: %v", w, err)
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
-		nMems, nRels := 1, 0
-		for _, w := range writes {
-			for _, m := range w.mems {
-				if d := diffMemory(e.get(m.ID), m); d != "" {
-					t.Errorf("%s: %s", m.Title, d)
-				}
-			}
-			nMems += len(w.mems)
-			nRels += len(w.rels)
-		}
-		e.wantCounts(nMems, nRels)
-		if got := e.get(seed.ID).AccessCount; got != int64(nRels) {
-			t.Errorf("seed access_count = %d after %d counted gets", got, nRels)
-		}
-		if res := e.search(backend.SearchQuery{Text: "widget"}); res.Total != nMems-1 {
-			t.Errorf("search finds %d of the %d concurrent memories", res.Total, nMems-1)
-		}
-	})
+	s.run(t, "MixedWorkload", func(t *testing.T, e *env) { e.mixedWorkload(workers, 8) })
 
 	s.run(t, "SameMemoryStoredOnce", func(t *testing.T, e *env) {
 		ids := make([]string, workers)
@@ -314,4 +254,77 @@ func testConcurrency(t *testing.T, s *suite) {
 		// Whatever the interleaving, no edge may point at a deleted memory.
 		e.wantCounts(workers, 0)
 	})
+}
+
+// MixedWorkload runs workers goroutines at once on st, each storing
+// perWorker memories and relating each to a shared seed, with searches,
+// counted gets, traversals and path searches in between; then every write st acknowledged
+// must be there, exactly as acknowledged. st must be empty.
+func MixedWorkload(t *testing.T, st backend.Store, workers, perWorker int) {
+	envOf(t, st).mixedWorkload(workers, perWorker)
+}
+
+func (e *env) mixedWorkload(workers, perWorker int) {
+	t := e.t
+	seed := e.note("shared seed", "everyone relates to me")
+	type write struct {
+		mems []*backend.Memory
+		rels []*backend.Relationship
+	}
+	writes := make([]write, workers)
+	errs := make(chan error, workers*perWorker*5)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				m, dup, err := e.svc.StoreMemory(e.ctx, backend.NewMemory{Type: backend.TypeGeneral,
+					Title: fmt.Sprintf("worker %d item %d", w, i), Content: "concurrent widget", Tags: []string{fmt.Sprint("w", w)}})
+				if err != nil || dup {
+					errs <- fmt.Errorf("worker %d store %d: dup=%v %v", w, i, dup, err)
+					continue
+				}
+				writes[w].mems = append(writes[w].mems, m)
+				if _, err := e.svc.Search(e.ctx, backend.SearchQuery{Text: "widget", Limit: 5}); err != nil {
+					errs <- fmt.Errorf("worker %d search: %v", w, err)
+				}
+				r, _, err := e.svc.CreateRelationship(e.ctx, backend.NewRelationship{FromID: m.ID, ToID: seed.ID, Type: backend.RelRelatedTo})
+				if err != nil {
+					errs <- fmt.Errorf("worker %d relate: %v", w, err)
+					continue
+				}
+				writes[w].rels = append(writes[w].rels, r)
+				if _, err := e.svc.GetMemory(e.ctx, seed.ID); err != nil {
+					errs <- fmt.Errorf("worker %d get: %v", w, err)
+				}
+				if _, err := e.svc.RelatedMemories(e.ctx, backend.RelatedQuery{ID: seed.ID, Depth: 3}); err != nil {
+					errs <- fmt.Errorf("worker %d related: %v", w, err)
+				}
+				if p, err := e.svc.FindPath(e.ctx, m.ID, seed.ID, 3, nil); err != nil || p == nil || len(p.Relationships) != 1 {
+					errs <- fmt.Errorf("worker %d path to the seed = %+v, %v; want one edge", w, p, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	nMems, nRels := 1, 0
+	for _, w := range writes {
+		for _, m := range w.mems {
+			if d := diffMemory(e.get(m.ID), m); d != "" {
+				t.Errorf("%s: %s", m.Title, d)
+			}
+		}
+		nMems += len(w.mems)
+		nRels += len(w.rels)
+	}
+	e.wantCounts(nMems, nRels)
+	if got := e.get(seed.ID).AccessCount; got != int64(nRels) {
+		t.Errorf("seed access_count = %d after %d counted gets", got, nRels)
+	}
+	if res := e.search(backend.SearchQuery{Text: "widget"}); res.Total != nMems-1 {
+		t.Errorf("search finds %d of the %d concurrent memories", res.Total, nMems-1)
+	}
 }

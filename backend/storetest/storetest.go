@@ -66,8 +66,10 @@ func (s *suite) run(t *testing.T, name string, fn func(t *testing.T, e *env)) {
 	})
 }
 
-func (s *suite) env(t *testing.T) *env {
-	st := s.newStore(t)
+func (s *suite) env(t *testing.T) *env { return envOf(t, s.newStore(t)) }
+
+// envOf returns an env over st for the test t.
+func envOf(t *testing.T, st backend.Store) *env {
 	return &env{
 		t:      t,
 		ctx:    t.Context(),
