@@ -227,7 +227,7 @@ func TestInjectionInEveryField(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			in := newInstance(t)
-			in = in.with(b.env(t, in)...)
+			in = b.use(t, in)
 			injectEverywhere(t, in)
 			b.consistent(t, in)
 		})
