@@ -63,7 +63,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.server, "server", "engram", "server under test: engram or reference (the official MCP memory server)")
 	flag.StringVar(&o.transport, "transport", "http", "Engram's transport: http (one engram serve, a session per client) or stdio (an engram mcp --direct per client)")
-	flag.StringVar(&o.backend, "backend", "sqlite", "Engram's store: sqlite, or neo4j (configured by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE; each run works in a namespace of its own unless ENGRAM_NEO4J_NAMESPACE names one, which must be empty)")
+	flag.StringVar(&o.backend, "backend", "sqlite", "Engram's store: sqlite, or neo4j (configured by NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE; each run works in a namespace of its own, left in the database afterwards, unless ENGRAM_NEO4J_NAMESPACE names one, which must be empty)")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients, each with its own MCP session")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "how long to run (ends earlier when -ops are done)")
 	flag.IntVar(&o.ops, "ops", 0, "operations to run over all clients; 0 runs for -duration")
