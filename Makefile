@@ -124,7 +124,7 @@ loadbench-neo4j: build
 SOAKROUNDS ?= 50
 ## soak: many crash rounds, a long load and a long fuzz run
 soak: deps build
-	ENGRAM_CRASH_ROUNDS=$(SOAKROUNDS) $(GO) test -race -count=1 -timeout 60m -run 'TestCrash|TestTwoDirect|TestSessionFlood|TestInjection' -v .
+	ENGRAM_CRASH_ROUNDS=$(SOAKROUNDS) $(GO) test -race -count=1 -timeout 60m -run 'TestCrash|TestTwoDirect|TestNeo4jOutage|TestHTTPAbuse|TestSessionFlood|TestArgumentLimits|TestInjection' -v .
 	$(GO) run ./build/bench -engram $(BIN) -transport http -clients $(CLIENTS) -size 10000 -duration 10m
 	$(MAKE) fuzz FUZZTIME=2m
 
