@@ -24,9 +24,9 @@ run: build
 test: deps lint unit fuzz graph-check e2e
 
 deps:
+	build/install-deps.sh
 	$(GO) mod download
-	@if command -v npm >/dev/null; then npm ci --prefix build/bench/reference --no-audit --no-fund --silent; \
-	  else echo "npm not found: the load test against the reference MCP memory server will be skipped"; fi
+	npm ci --prefix build/bench/reference --no-audit --no-fund --silent
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); \
