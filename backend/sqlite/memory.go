@@ -119,6 +119,15 @@ func (s *Store) insertMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory)
 // CreateMemory inserts m, or returns the memory that already has its type,
 // title and content.
 func (s *Store) CreateMemory(ctx context.Context, m *backend.Memory) (*backend.Memory, bool, error) {
+	// Storing a memory is well under a millisecond of work, not worth
+	// interrupting: past this check it runs to the end. A context that can
+	// end would cost every statement a goroutine in the driver, each woken
+	// twice, a good share of the time of the most frequent write. (Should
+	// another process hold the lock, the wait still ends with busy_timeout.)
+	if err := ctx.Err(); err != nil {
+		return nil, false, s.fail(ctx, "create memory", err)
+	}
+	ctx = context.WithoutCancel(ctx)
 	var (
 		stored    *backend.Memory
 		duplicate bool
