@@ -45,5 +45,11 @@ func pollable(in io.Reader) (io.Reader, func()) {
 	// os.NewFile sees the non-blocking descriptor and registers it with the
 	// poller.
 	nb := os.NewFile(uintptr(dup), f.Name())
-	return nb, func() { nb.Close() }
+	return nb, func() {
+		// Blocking again for whoever reads in after us.
+		if rc, err := nb.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) { syscall.SetNonblock(int(fd), false) })
+		}
+		nb.Close()
+	}
 }
