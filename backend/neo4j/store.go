@@ -286,6 +286,11 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 		return err
 	case ctx.Err() != nil:
 		return fmt.Errorf("neo4j: %s: %w", op, ctx.Err())
+	case deadlinePassed(ctx):
+		// The driver turns the deadline into socket deadlines, which can
+		// fire a moment before the context's own timer and surface as a
+		// broken read (e.g. "none of the server offered Bolt versions").
+		return fmt.Errorf("neo4j: %s: %w", op, context.DeadlineExceeded)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("neo4j: %s: %w", op, err)
 	}
@@ -326,4 +331,10 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
+}
+
+// deadlinePassed reports whether ctx has a deadline that is already behind us.
+func deadlinePassed(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && !time.Now().Before(deadline)
 }
