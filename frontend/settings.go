@@ -73,7 +73,7 @@ func (j *migrationJob) end(err error) {
 	s := &j.status
 	switch {
 	case errors.Is(err, context.Canceled):
-		s.State, s.Message = "failed", "Cancelled. What was copied stays; moving again carries on."
+		s.State, s.Message = "failed", "Canceled. What was copied stays; moving again carries on."
 	case err != nil:
 		s.State, s.Message = "failed", "Stopped: "+err.Error()
 	default:

@@ -3,6 +3,8 @@ package neo4j
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/engramhq/engram/backend"
@@ -14,10 +16,68 @@ var _ backend.ChangeMarker = (*Store)(nil)
 // ChangeMark summarises the namespace's memories and edges so that a change
 // by any process shows, as the SQLite store does: counts catch creations
 // and deletions, the newest update time catches edits and reinforced
-// edges. Reading it costs one pass over the namespace's nodes and edges
-// (BenchmarkChangeMark); no write path pays for it, where a counter node
-// would make every write of a namespace queue on one lock.
+// edges. That summary reads every node and edge of the namespace
+// (BenchmarkChangeMark), so it is only recomputed when the database
+// committed something since the last call, which the bookmark of a trivial
+// read tells. No write path pays for it, where a counter node would make
+// every write of a namespace queue on one lock.
 func (s *Store) ChangeMark(ctx context.Context) (string, error) {
+	bookmark, err := s.lastCommitted(ctx)
+	if err != nil {
+		return "", err
+	}
+	if mark, ok := s.marks.get(bookmark); ok {
+		return mark, nil
+	}
+	// A write committed after the bookmark was read is in the mark too, and
+	// moves the bookmark: the next call computes the mark again.
+	mark, err := s.summary(ctx)
+	if err != nil {
+		return "", err
+	}
+	s.marks.set(bookmark, mark)
+	return mark, nil
+}
+
+// markCache is the last change mark and the bookmark read before it.
+type markCache struct {
+	mu       sync.Mutex // guards bookmark and mark
+	bookmark string
+	mark     string
+}
+
+func (c *markCache) get(bookmark string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mark, bookmark != "" && bookmark == c.bookmark
+}
+
+func (c *markCache) set(bookmark, mark string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bookmark, c.mark = bookmark, mark
+}
+
+// lastCommitted returns the bookmark of a read on the database, which
+// names the last transaction the server committed there (by any client).
+func (s *Store) lastCommitted(ctx context.Context) (string, error) {
+	// No bookmark manager: this read must not wait for or join the
+	// process's causal chain, only learn where the database is.
+	session := s.driver.NewSession(ctx, neo4j.SessionConfig{AccessMode: neo4j.AccessModeRead, DatabaseName: s.db})
+	defer session.Close(context.WithoutCancel(ctx))
+	_, err := session.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		_, err := run(ctx, tx, `RETURN 1`, nil)
+		return nil, err
+	}, neo4j.WithTxMetadata(txMetadata("change mark")))
+	if err != nil {
+		return "", s.fail(ctx, "change mark", err)
+	}
+	return strings.Join(session.LastBookmarks(), ","), nil
+}
+
+// summary counts the namespace's memories and edges and finds their newest
+// update times.
+func (s *Store) summary(ctx context.Context) (string, error) {
 	var mark string
 	err := s.read(ctx, "change mark", func(tx neo4j.ManagedTransaction) error {
 		recs, err := run(ctx, tx, `

@@ -65,6 +65,7 @@ type Store struct {
 	// its parent's driver and must not close it.
 	ownsDriver bool
 	creates    createQueue
+	marks      markCache
 }
 
 // schemes are the URI schemes the driver understands.
