@@ -336,12 +336,19 @@ func TestMigrateToNeo4j(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var last frontend.MigrationProgress
+			var switchErr error
 			err := s.Migrate(tc.ctx, tc.in, func(p frontend.MigrationProgress) {
 				if p.Done < last.Done || p.Done > p.Total {
 					t.Errorf("progress went from %+v to %+v", last, p)
 				}
+				if last.Total == 0 { // while it runs, the store must not be switched away
+					_, switchErr = s.SaveAndSwitch(ctx, frontend.StorageSettings{Backend: "sqlite", SQLitePath: filepath.Join(t.TempDir(), "other.db")})
+				}
 				last = p
 			})
+			if last.Total > 0 && backend.ErrorCode(switchErr) != backend.ECONFLICT {
+				t.Errorf("Save and switch during a migration: %v, want ECONFLICT", switchErr)
+			}
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("Migrate = %v, want %v", err, tc.wantErr)
