@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench clean e2e graph graph-check templ neo4j-start neo4j-stop
+.PHONY: all build run test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean e2e graph graph-check templ neo4j-start neo4j-stop
 
 all: build
 
@@ -24,7 +24,9 @@ run: build
 test: deps lint unit fuzz graph-check e2e
 
 deps:
+	build/install-deps.sh
 	$(GO) mod download
+	npm ci --prefix build/bench/reference --no-audit --no-fund --silent
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); \
@@ -78,9 +80,53 @@ graph-check: graph
 	cd frontend/graph && npm test
 	@git diff --quiet -- $(GRAPH_BUNDLE) || { echo "$(GRAPH_BUNDLE) differ from a fresh build of frontend/graph: commit the output of make graph"; exit 1; }
 
-## bench: store, search and end-to-end benchmarks (numbers for the notes)
-bench:
+## bench: store, search and end-to-end benchmarks, then the load generator
+## on Engram and the reference server (results in $(RESULTS), see docs/benchmarks.md)
+bench: deps
 	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 60m ./...
+	$(MAKE) loadbench
+
+RESULTS   ?= build/bench/results
+LOADTIME  ?= 30s
+CLIENTS   ?= 32
+RATE      ?= 100
+SIZES     ?= 1000 10000 100000
+LOADGEN   := $(GO) run ./build/bench -engram $(BIN) -duration $(LOADTIME) -seedcache $(or $(TMPDIR),/tmp)/engram-bench-seeds
+## loadbench: the load generator at each of SIZES: Engram over HTTP with
+## CLIENTS clients flat out and paced at RATE ops/s, Engram and the reference
+## server with one client; at 10k also Engram over stdio and the reference
+## with CLIENTS clients. Every run is capped at LOADTIME.
+loadbench: build
+	@mkdir -p $(RESULTS)
+	@set -e; for n in $(SIZES); do \
+	  $(LOADGEN) -clients $(CLIENTS) -size $$n -json $(RESULTS)/engram-http-c$(CLIENTS)-$$n.json; \
+	  $(LOADGEN) -clients $(CLIENTS) -rate $(RATE) -size $$n -json $(RESULTS)/engram-http-c$(CLIENTS)-r$(RATE)-$$n.json; \
+	  $(LOADGEN) -clients 1 -size $$n -json $(RESULTS)/engram-http-c1-$$n.json; \
+	  $(LOADGEN) -server reference -clients 1 -size $$n -json $(RESULTS)/reference-c1-$$n.json; \
+	done
+	-$(LOADGEN) -transport stdio -clients 4 -size 10000 -json $(RESULTS)/x-engram-stdio-c4-10000.json
+	-$(LOADGEN) -server reference -clients $(CLIENTS) -size 10000 -json $(RESULTS)/x-reference-c$(CLIENTS)-10000.json
+	$(GO) run ./build/bench plot -o docs/benchmarks-latency.svg $$(ls $(RESULTS)/engram-*.json $(RESULTS)/reference-*.json $(RESULTS)/neo4j-*.json 2>/dev/null)
+
+## loadbench-neo4j: Engram on Neo4j at 1k and 10k memories, one client and
+## CLIENTS clients: on the server NEO4J_URI (and _USERNAME, _PASSWORD,
+## _DATABASE) names, else on the test Neo4j of build/neo4j/neo4j.sh
+loadbench-neo4j: build
+	@mkdir -p $(RESULTS)
+	@set -e; if [ -z "$$NEO4J_URI" ]; then eval "$$(build/neo4j/neo4j.sh start)"; \
+	  export NEO4J_URI=$$ENGRAM_TEST_NEO4J_URI NEO4J_USERNAME=$$ENGRAM_TEST_NEO4J_USERNAME \
+	    NEO4J_PASSWORD=$$ENGRAM_TEST_NEO4J_PASSWORD NEO4J_DATABASE=$$ENGRAM_TEST_NEO4J_DATABASE; fi; \
+	  for n in 1000 10000; do \
+	    $(LOADGEN) -backend neo4j -clients 1 -size $$n -json $(RESULTS)/neo4j-http-c1-$$n.json; \
+	    $(LOADGEN) -backend neo4j -clients $(CLIENTS) -size $$n -json $(RESULTS)/neo4j-http-c$(CLIENTS)-$$n.json; \
+	  done
+
+SOAKROUNDS ?= 50
+## soak: many crash rounds, a long load and a long fuzz run
+soak: deps build
+	ENGRAM_CRASH_ROUNDS=$(SOAKROUNDS) $(GO) test -race -count=1 -timeout 60m -run 'TestCrash|TestTwoDirect|TestNeo4jOutage|TestHTTPAbuse|TestSessionFlood|TestArgumentLimits|TestInjection' -v .
+	$(GO) run ./build/bench -engram $(BIN) -transport http -clients $(CLIENTS) -size 10000 -duration 10m
+	$(MAKE) fuzz FUZZTIME=2m
 
 ## templ: regenerate the web UI's templ components (commit the *_templ.go files)
 templ:

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
@@ -22,6 +24,14 @@ import (
 // anything legitimate and stops a runaway client from filling memory.
 const defaultMaxBodyBytes = 4 << 20
 
+// defaultSessionIdleTTL ends a session no request has used for this long.
+// mcp-go keeps a session until the client sends DELETE, so clients that
+// vanish without one (killed, crashed, or a flood of initializes) would
+// hold about 10 KB each for the life of the server. A client that comes
+// back after the TTL gets 404 and initializes again, as the MCP spec
+// requires (engram mcp's forwarder does).
+const defaultSessionIdleTTL = time.Hour
+
 // HTTPOptions configure the streamable HTTP endpoint.
 type HTTPOptions struct {
 	// Token is the bearer token every request must carry. An empty token
@@ -29,6 +39,8 @@ type HTTPOptions struct {
 	Token string
 	// MaxBodyBytes bounds a request body; 0 means 4 MiB.
 	MaxBodyBytes int64
+	// SessionIdleTTL ends sessions idle for longer; 0 means one hour.
+	SessionIdleTTL time.Duration
 	// Logger receives transport errors; nil discards them.
 	Logger *slog.Logger
 }
@@ -52,6 +64,7 @@ func NewHTTPHandler(s *mcpserver.MCPServer, opts HTTPOptions) http.Handler {
 	next := mcpserver.NewStreamableHTTPServer(s,
 		mcpserver.WithStateful(true),
 		mcpserver.WithStreamableHTTPLogger(logger),
+		mcpserver.WithSessionIdleTTL(cmp.Or(opts.SessionIdleTTL, defaultSessionIdleTTL)),
 	)
 	return &guard{token: []byte(opts.Token), limit: limit, next: next}
 }

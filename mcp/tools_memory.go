@@ -46,12 +46,13 @@ type storeMemoryArgs struct {
 	Context    *contextArgs       `json:"context" jsonschema_description:"Where it came from."`
 }
 
+// storeMemoryResult does not echo the type and title the caller just sent
+// (a duplicate has the same ones by definition): every byte of a result
+// costs the client decoding time and the assistant context.
 type storeMemoryResult struct {
-	ID        string             `json:"id"`
-	Type      backend.MemoryType `json:"type"`
-	Title     string             `json:"title"`
-	Version   int64              `json:"version"`
-	CreatedAt time.Time          `json:"created_at"`
+	ID        string    `json:"id"`
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
 	// Duplicate is true when an equal memory existed and nothing was stored.
 	Duplicate bool `json:"duplicate"`
 }
@@ -64,11 +65,11 @@ func storeMemory(ctx context.Context, d deps, in storeMemoryArgs) (storeMemoryRe
 	if err != nil {
 		return storeMemoryResult{}, "", err
 	}
-	out := storeMemoryResult{ID: m.ID, Type: m.Type, Title: m.Title, Version: m.Version, CreatedAt: m.CreatedAt, Duplicate: dup}
+	out := storeMemoryResult{ID: m.ID, Version: m.Version, CreatedAt: m.CreatedAt, Duplicate: dup}
 	if dup {
-		return out, fmt.Sprintf("Already stored as memory %s (%s: %s); nothing new was added.", m.ID, m.Type, clip(m.Title, 120)), nil
+		return out, "Already stored as memory " + m.ID + "; nothing new was added.", nil
 	}
-	return out, fmt.Sprintf("Stored memory %s (%s: %s).", m.ID, m.Type, clip(m.Title, 120)), nil
+	return out, "Stored memory " + m.ID + ".", nil
 }
 
 // ---- get_memory ----

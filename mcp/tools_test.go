@@ -173,7 +173,7 @@ func TestMemoryLifecycle(t *testing.T) {
 	}
 	var stored storeMemoryResult
 	text := e.ok("store_memory", args, &stored)
-	if !strings.HasPrefix(text, "Stored memory "+stored.ID+" (problem: Tests hang on CI)") || stored.Version != 1 || stored.Duplicate {
+	if text != "Stored memory "+stored.ID+"." || stored.Version != 1 || stored.Duplicate {
 		t.Fatalf("store_memory = %q, %+v", text, stored)
 	}
 

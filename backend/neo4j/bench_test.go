@@ -149,7 +149,8 @@ func deleteAfter(b *testing.B, svc *backend.Service, ids []string) {
 }
 
 // openNeo4jSeed returns a store over the namespace of the test server that
-// holds the seed of n memories, seeding it first when it is incomplete.
+// holds the seed of n memories, seeding it first when it is incomplete or
+// stale.
 func openNeo4jSeed(b *testing.B, n int) backend.Store {
 	b.Helper()
 	ctx := context.Background()
@@ -164,7 +165,7 @@ func openNeo4jSeed(b *testing.B, n int) backend.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if stats.Memories != n {
+	if stats.Memories != n || !seedSearchable(b, s, n) {
 		if err := clearNamespace(ctx, s); err != nil {
 			b.Fatalf("clearing the incomplete seed: %v", err)
 		}
@@ -174,33 +175,56 @@ func openNeo4jSeed(b *testing.B, n int) backend.Store {
 }
 
 // openSQLiteSeed returns a SQLite store of the seed of n memories, kept in
-// a file under os.TempDir.
+// a file under os.TempDir and built again when it is missing or stale.
 func openSQLiteSeed(b *testing.B, n int) backend.Store {
 	b.Helper()
 	ctx := context.Background()
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("engram-neo4j-bench-sqlite-v%d-%d.db", benchSeedVersion, n))
-	_, statErr := os.Stat(path)
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	if statErr != nil {
-		os.Remove(tmp)
-		s, err := sqlite.Open(ctx, tmp)
+	if _, err := os.Stat(path); err == nil {
+		s, err := sqlite.Open(ctx, path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		seed(b, s, n)
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
+		if seedSearchable(b, s, n) {
+			b.Cleanup(func() { s.Close() })
+			return s
 		}
-		if err := os.Rename(tmp, path); err != nil {
-			b.Fatal(err)
-		}
+		s.Close()
 	}
-	s, err := sqlite.Open(ctx, path)
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	os.Remove(tmp)
+	s, err := sqlite.Open(ctx, tmp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seed(b, s, n)
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	s, err = sqlite.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
 	return s
+}
+
+// seedSearchable reports whether search finds the first memory of the
+// seed of n in st: a seed kept from a run before a change of the store's
+// schema or search may not be, and must be built again.
+func seedSearchable(b *testing.B, st backend.Store, n int) bool {
+	first := storetest.NewGenerator(uint64(n)).Memory(0)
+	res, err := backend.NewService(st).Search(context.Background(), backend.SearchQuery{Text: first.Title})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Total == 0 {
+		b.Logf("the kept seed of %d memories is stale: search does not find %q", n, first.Title)
+	}
+	return res.Total > 0
 }
 
 // seed imports n generated memories into st in batches, each joined to the

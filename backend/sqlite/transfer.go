@@ -99,7 +99,8 @@ func (s *Store) importMemory(ctx context.Context, tx *sql.Tx, m *backend.Memory,
 			return nil
 		}
 		res.Created++
-		return s.insertMemory(ctx, tx, m)
+		_, err := s.insertMemory(ctx, tx, m)
+		return err
 	case err != nil:
 		return err
 	case micros(m.UpdatedAt) <= updated, holder != "" && holder != m.ID:

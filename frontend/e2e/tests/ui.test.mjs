@@ -117,7 +117,8 @@ describe("web UI", () => {
     await p.emulateMedia({ colorScheme: "light" });
     // The accessible list links every shown memory.
     await p.click("#graph-list summary");
-    assert.equal(await p.locator("#graph-list li").count(), 17);
+    // The list fills on the details' toggle event, after the click returns.
+    await p.waitForFunction(() => document.querySelectorAll("#graph-list li").length === 17);
     const row = p.locator("#graph-list li", { has: p.locator(`a[href="/memories/${ids.pool}"]`) });
     await row.locator("button.list-select").click();
     await p.waitForSelector(`#graph-detail-open[href="/memories/${ids.pool}"]`);
