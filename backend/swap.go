@@ -202,3 +202,23 @@ func (s *Service) SwapStore(ctx context.Context, next Store) (old Store, err err
 	s.feed.publish(Change{Kind: KindResync})
 	return old, nil
 }
+
+// Diagnose passes on the report of the store in use when it is a
+// Diagnoser, so that svc.Store() still offers it; other stores have
+// nothing to add.
+func (s *storeSlot) Diagnose(ctx context.Context) ([]Check, error) {
+	return with(s, func(st Store) ([]Check, error) {
+		if d, ok := st.(Diagnoser); ok {
+			return d.Diagnose(ctx)
+		}
+		return nil, nil
+	})
+}
+
+// Diagnose passes on the report of the wrapped store; see storeSlot.
+func (o observedStore) Diagnose(ctx context.Context) ([]Check, error) {
+	if d, ok := o.Store.(Diagnoser); ok {
+		return d.Diagnose(ctx)
+	}
+	return nil, nil
+}
