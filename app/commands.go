@@ -118,19 +118,23 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withService(ctx, cfg, func(svc *backend.Service) error {
-		exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
-		srv, err := NewServer(svc, cfg.Addr, token, e.logger, frontend.Options{
-			Storage: &storageSettings{cfg: cfg}, Assistants: assistants{exe: exe},
-		})
-		if err != nil {
-			return err
-		}
-		e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
-			"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
-		fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
-		return srv.Run(ctx)
+	// The settings page may switch the store while serving.
+	storage, err := newStorageSettings(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer storage.close()
+	exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
+	srv, err := NewServer(storage.svc, cfg.Addr, token, e.logger, frontend.Options{
+		Storage: storage, Migrator: storage, Assistants: assistants{exe: exe},
 	})
+	if err != nil {
+		return err
+	}
+	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
+		"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+	fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
+	return srv.Run(ctx)
 }
 
 func runMCP(ctx context.Context, e *env, args []string) error {

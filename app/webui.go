@@ -2,20 +2,19 @@ package app
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/engramhq/engram/app/config"
 	"github.com/engramhq/engram/backend"
+	"github.com/engramhq/engram/backend/neo4j"
 	"github.com/engramhq/engram/backend/sqlite"
 	"github.com/engramhq/engram/frontend"
 )
@@ -26,22 +25,57 @@ func webUIURL(addr, token string) string {
 }
 
 // storageSettings lets the settings page read, test and save where the
-// memories are kept.
+// memories are kept, switch the running Service to another store, and move
+// the memories into Neo4j.
 type storageSettings struct {
-	mu  sync.Mutex // guards cfg
-	cfg *config.Config
+	svc *backend.Service
+
+	// switching serialises switches and migrations: a switch must not
+	// retire the store a migration is reading.
+	switching sync.Mutex
+
+	mu    sync.Mutex // guards cfg and store
+	cfg   *config.Config
+	store backend.Store // the store svc uses: this closes it once replaced
 }
 
-var _ frontend.StorageController = (*storageSettings)(nil)
+var (
+	_ frontend.StorageController = (*storageSettings)(nil)
+	_ frontend.Migrator          = (*storageSettings)(nil)
+)
 
-func (s *storageSettings) Current() frontend.StorageSettings {
+// newStorageSettings opens the store of cfg and a Service over it; close
+// closes whichever store is in use by then.
+func newStorageSettings(ctx context.Context, cfg *config.Config) (*storageSettings, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &storageSettings{svc: backend.NewService(st), cfg: cfg, store: st}, nil
+}
+
+func (s *storageSettings) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.store.Close()
+}
+
+// config returns the settings in use.
+func (s *storageSettings) config() config.Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.cfg
+}
+
+// Current returns the settings in use without the password, which no page
+// shows: the form keeps it when its field is left empty.
+func (s *storageSettings) Current() frontend.StorageSettings {
+	c := s.config()
 	return frontend.StorageSettings{
-		Backend: s.cfg.Backend, SQLitePath: s.cfg.SQLitePath,
-		Neo4jURI: s.cfg.Neo4j.URI, Neo4jUser: s.cfg.Neo4j.Username,
-		Neo4jPassword: s.cfg.Neo4j.Password, Neo4jDatabase: s.cfg.Neo4j.Database,
-		Overridden: s.cfg.Overridden(),
+		Backend: c.Backend, SQLitePath: c.SQLitePath,
+		Neo4jURI: c.Neo4j.URI, Neo4jUser: c.Neo4j.Username,
+		Neo4jPasswordSaved: c.Neo4j.Password != "", Neo4jDatabase: c.Neo4j.Database,
+		Overridden: c.Overridden(),
 	}
 }
 
@@ -51,16 +85,20 @@ var formFields = map[string]string{
 	"neo4j.username": "neo4j_user", "neo4j.password": "neo4j_password", "neo4j.database": "neo4j_database",
 }
 
-// applied returns a copy of the config with st applied and checked.
+// applied returns a copy of the config with st applied and checked. An
+// empty password keeps the saved one (unless the Neo4j settings are
+// cleared); the namespace is kept.
 func (s *storageSettings) applied(st frontend.StorageSettings) (*config.Config, error) {
-	s.mu.Lock()
-	c := *s.cfg
-	s.mu.Unlock()
+	c := s.config()
 	c.Backend = st.Backend
 	if st.SQLitePath != "" {
 		c.SQLitePath = st.SQLitePath
 	}
-	c.Neo4j = config.Neo4j{URI: st.Neo4jURI, Username: st.Neo4jUser, Password: st.Neo4jPassword, Database: st.Neo4jDatabase}
+	password := st.Neo4jPassword
+	if password == "" && st.Neo4jURI != "" {
+		password = c.Neo4j.Password
+	}
+	c.Neo4j = config.Neo4j{URI: st.Neo4jURI, Username: st.Neo4jUser, Password: password, Database: st.Neo4jDatabase, Namespace: c.Neo4j.Namespace}
 	if err := c.Validate(); err != nil {
 		var se *config.SettingError
 		if errors.As(err, &se) {
@@ -77,7 +115,7 @@ func (s *storageSettings) TestConnection(ctx context.Context, st frontend.Storag
 		return "", err
 	}
 	if c.Backend == config.BackendNeo4j {
-		return testBolt(ctx, c.Neo4j.URI)
+		return testNeo4j(ctx, c.Neo4j)
 	}
 	return testSQLite(ctx, c.SQLitePath)
 }
@@ -115,63 +153,136 @@ func testSQLite(ctx context.Context, path string) (string, error) {
 	return fmt.Sprintf("Opened %s: %d memories, %d relationships.", path, stats.Memories, stats.Relationships), nil
 }
 
-// testBolt reaches the server of a Neo4j URI and performs the Bolt
-// handshake, which says a Neo4j server answers there. The user and
-// password are checked once the Neo4j store is part of Engram.
-func testBolt(ctx context.Context, uri string) (string, error) {
-	u, err := url.Parse(uri)
+// testNeo4j logs in to the Neo4j of n as the store would, without writing,
+// and says what it found.
+func testNeo4j(ctx context.Context, n config.Neo4j) (string, error) {
+	info, err := neo4j.Probe(ctx, neo4j.Config{URI: n.URI, Username: n.Username, Password: n.Password, Database: n.Database, Namespace: n.Namespace})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "", backend.Errorf(backend.EUNAVAILABLE, "%s did not answer in time; check that it is running and that the URI is right", neo4jName(n))
+	}
 	if err != nil {
-		return "", backend.Invalid("neo4j_uri", "%v", err)
+		return "", err
 	}
-	if strings.HasSuffix(u.Scheme, "+s") || strings.HasSuffix(u.Scheme, "+ssc") {
-		return "", backend.Errorf(backend.EUNAVAILABLE, "testing encrypted connections (%s) arrives with Neo4j support (issue 3)", u.Scheme)
+	msg := fmt.Sprintf("Logged in to Neo4j %s %s at %s, database %s", info.Version, info.Edition, n.URI, info.Database)
+	if n.Namespace != "" {
+		msg += ", namespace " + n.Namespace
 	}
-	host := u.Host
-	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), "7687")
+	if !info.Schema {
+		return msg + ". It holds no Engram memories yet: Engram creates its schema when it first uses the database.", nil
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", host)
-	if err != nil {
-		return "", backend.Errorf(backend.EUNAVAILABLE, "cannot reach %s: %v", host, err)
-	}
-	defer conn.Close()
-	if deadline, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(deadline)
-	}
-	// Magic preamble, then four proposed versions: 5.x (with minor range), 4.4, 4.0, 3.
-	hello := []byte{0x60, 0x60, 0xB0, 0x17, 0, 4, 4, 5, 0, 0, 4, 4, 0, 0, 0, 4, 0, 0, 0, 3}
-	if _, err := conn.Write(hello); err != nil {
-		return "", backend.Errorf(backend.EUNAVAILABLE, "%s closed the connection: %v", host, err)
-	}
-	var answer [4]byte
-	if _, err := io.ReadFull(conn, answer[:]); err != nil {
-		return "", backend.Errorf(backend.EUNAVAILABLE, "%s does not speak Bolt (is it Neo4j's Bolt port, usually 7687?): %v", host, err)
-	}
-	v := binary.BigEndian.Uint32(answer[:])
-	if v == 0 {
-		return "", backend.Errorf(backend.EUNAVAILABLE, "%s is a Neo4j server but supports none of the Bolt versions Engram speaks", host)
-	}
-	return fmt.Sprintf("Reached a Neo4j server at %s (Bolt %d.%d). The user name and password are checked when Neo4j support arrives (issue 3).",
-		host, answer[3], answer[2]), nil
+	return msg + fmt.Sprintf(": %d memories.", info.Memories), nil
 }
 
+// sameStore reports whether a and b name the same store.
+func sameStore(a, b *config.Config) bool {
+	if a.Backend != b.Backend {
+		return false
+	}
+	if a.Backend == config.BackendNeo4j {
+		return a.Neo4j == b.Neo4j
+	}
+	return a.SQLitePath == b.SQLitePath
+}
+
+// SaveAndSwitch opens the store of st, makes the running Service use it
+// (calls running on the old store finish there, then it closes) and saves
+// the settings. A store that cannot be opened leaves everything as it was.
 func (s *storageSettings) SaveAndSwitch(ctx context.Context, st frontend.StorageSettings) (string, error) {
 	c, err := s.applied(st)
 	if err != nil {
 		return "", err
 	}
+	if !s.switching.TryLock() {
+		return "", backend.Errorf(backend.ECONFLICT, "Engram is moving memories or switching stores; try again when it is done")
+	}
+	defer s.switching.Unlock()
+	cur := s.config()
+	switched := !sameStore(&cur, c)
+	if switched {
+		if err := s.switchTo(ctx, &cur, c); err != nil {
+			return "", err
+		}
+	}
+	msg := "Saved to " + c.Path() + ". "
 	if err := c.Save(); err != nil {
-		return "", err
+		msg = "Could not save the settings (" + err.Error() + "), so the next start uses the old ones. "
 	}
 	s.mu.Lock()
 	s.cfg = c
 	s.mu.Unlock()
-	msg := "Saved to " + c.Path() + ". Restart Engram (engram serve) to use the new store."
+	if switched {
+		msg += "Engram now uses " + storeName(c)
+	} else {
+		msg += "Engram already uses " + storeName(c)
+	}
+	if stats, err := s.svc.Statistics(ctx, 1); err == nil {
+		msg += fmt.Sprintf(": %d memories, %d relationships", stats.Memories, stats.Relationships)
+	}
+	msg += "."
 	if len(c.Overridden()) > 0 {
-		msg += " Environment variables still override: " + strings.Join(c.Overridden(), ", ") + "."
+		msg += " At the next start, environment variables override the saved settings: " + strings.Join(c.Overridden(), ", ") + "."
 	}
 	return msg, nil
+}
+
+// switchTo opens the store of c and swaps it in for that of cur, closing
+// the old one once no call runs on it.
+func (s *storageSettings) switchTo(ctx context.Context, cur, c *config.Config) error {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	still := "Engram still uses " + storeName(cur) + ": "
+	next, err := openStore(ctx, c)
+	if err != nil {
+		return fmt.Errorf("%s%w", still, err)
+	}
+	old, err := s.svc.SwapStore(ctx, next)
+	if err != nil {
+		next.Close()
+		return fmt.Errorf("%s%s does not answer: %w", still, storeName(c), err)
+	}
+	s.mu.Lock()
+	s.store = next
+	s.mu.Unlock()
+	return old.Close()
+}
+
+// openTimeout bounds opening the store to switch to: a person waits for it.
+const openTimeout = 15 * time.Second
+
+// Migrate copies every memory and relationship of the store in use into
+// the Neo4j database of to (whatever its backend choice), then verifies
+// the copy. It is safe to run again; a cancelled ctx stops it.
+func (s *storageSettings) Migrate(ctx context.Context, to frontend.StorageSettings, progress func(frontend.MigrationProgress)) error {
+	to.Backend = config.BackendNeo4j
+	c, err := s.applied(to)
+	if err != nil {
+		return err
+	}
+	if cur := s.config(); sameStore(&cur, c) {
+		return backend.Invalid("neo4j_uri", "Engram already uses this Neo4j database: there is nothing to move")
+	}
+	if !s.switching.TryLock() {
+		return backend.Errorf(backend.ECONFLICT, "Engram is switching stores; try again when it is done")
+	}
+	defer s.switching.Unlock()
+	dest, err := openNeo4j(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer dest.Close()
+	report := func(p backend.MigrateProgress) {
+		progress(frontend.MigrationProgress{
+			Done: p.Memories + p.Relationships + p.Verified, Total: 2 * (p.TotalMemories + p.TotalRelationships), Message: p.String(),
+		})
+	}
+	rep, err := s.svc.MigrateTo(ctx, dest, report)
+	if err != nil {
+		return fmt.Errorf("%w (done before it stopped: %s; moving again carries on)", err, rep)
+	}
+	total := 2 * (rep.Memories.Read + rep.Relationships.Read)
+	progress(frontend.MigrationProgress{Done: total, Total: total,
+		Message: "Copied into " + storeName(c) + ": " + rep.String() + ". To use it, choose Neo4j database and Save and switch."})
+	return nil
 }
 
 // assistants gives the MCP configs of the assistants Engram can set up.

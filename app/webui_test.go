@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -19,11 +21,14 @@ import (
 
 	"github.com/engramhq/engram/app/config"
 	"github.com/engramhq/engram/backend"
+	"github.com/engramhq/engram/backend/neo4j"
 	"github.com/engramhq/engram/backend/sqlite"
 	"github.com/engramhq/engram/frontend"
 )
 
-func newStorageSettings(t *testing.T) *storageSettings {
+// newTestSettings returns the storage settings of a fresh configuration
+// (SQLite in a temporary directory), its store open.
+func newTestSettings(t *testing.T) *storageSettings {
 	t.Helper()
 	for _, v := range []string{"ENGRAM_BACKEND", "ENGRAM_DB", "ENGRAM_ADDR", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"} {
 		t.Setenv(v, "")
@@ -32,35 +37,56 @@ func newStorageSettings(t *testing.T) *storageSettings {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &storageSettings{cfg: cfg}
-}
-
-// boltListener answers the Bolt handshake with version 5.4, as Neo4j does.
-func boltListener(t *testing.T, answer []byte) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := newStorageSettings(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	t.Cleanup(func() { s.close() })
+	return s
+}
+
+// testNeo4jSettings returns the form values of the test Neo4j server (see
+// backend/neo4j/setup_test.go) and gives s a namespace of its own there,
+// emptied when t ends; it skips without a server.
+func testNeo4jSettings(t *testing.T, s *storageSettings) frontend.StorageSettings {
+	t.Helper()
+	n := config.Neo4j{
+		URI: os.Getenv("ENGRAM_TEST_NEO4J_URI"), Username: os.Getenv("ENGRAM_TEST_NEO4J_USERNAME"),
+		Password: os.Getenv("ENGRAM_TEST_NEO4J_PASSWORD"), Database: os.Getenv("ENGRAM_TEST_NEO4J_DATABASE"),
+		Namespace: "app-test-" + backend.NewID(),
+	}
+	if n.URI == "" {
+		if os.Getenv("ENGRAM_TEST_NEO4J_REQUIRED") == "1" {
+			t.Fatal("ENGRAM_TEST_NEO4J_URI is not set (ENGRAM_TEST_NEO4J_REQUIRED=1)")
+		}
+		t.Skip("ENGRAM_TEST_NEO4J_URI is not set; start a test server with build/neo4j/neo4j.sh start")
+	}
+	s.mu.Lock()
+	s.cfg.Neo4j.Namespace = n.Namespace
+	s.mu.Unlock()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st, err := neo4j.Open(ctx, neo4j.Config{URI: n.URI, Username: n.Username, Password: n.Password, Database: n.Database, Namespace: n.Namespace})
+		if err != nil {
+			t.Errorf("cleaning up namespace %s: %v", n.Namespace, err)
+			return
+		}
+		defer st.Close()
+		var ids []string
+		st.ExportMemories(ctx, func(m *backend.Memory) error { ids = append(ids, m.ID); return nil })
+		for _, id := range ids {
+			if err := st.DeleteMemory(ctx, id); err != nil {
+				t.Errorf("cleaning up namespace %s: %v", n.Namespace, err)
 				return
 			}
-			hello := make([]byte, 20)
-			if _, err := c.Read(hello); err == nil && bytes.Equal(hello[:4], []byte{0x60, 0x60, 0xB0, 0x17}) {
-				c.Write(answer)
-			}
-			c.Close()
 		}
-	}()
-	return ln.Addr().String()
+	})
+	return frontend.StorageSettings{Backend: "neo4j", Neo4jURI: n.URI, Neo4jUser: n.Username, Neo4jPassword: n.Password, Neo4jDatabase: n.Database}
 }
 
 func TestStorageTestConnection(t *testing.T) {
-	s := newStorageSettings(t)
+	s := newTestSettings(t)
 	existing := filepath.Join(t.TempDir(), "existing.db")
 	st, err := sqlite.Open(context.Background(), existing)
 	if err != nil {
@@ -75,6 +101,9 @@ func TestStorageTestConnection(t *testing.T) {
 	closed.Close()
 	web := httptest.NewServer(http.NotFoundHandler())
 	defer web.Close()
+	neo := func(uri, password string) frontend.StorageSettings {
+		return frontend.StorageSettings{Backend: "neo4j", Neo4jURI: uri, Neo4jUser: "neo4j", Neo4jPassword: password}
+	}
 
 	for _, tc := range []struct {
 		name    string
@@ -88,53 +117,255 @@ func TestStorageTestConnection(t *testing.T) {
 		{"relative SQLite path", frontend.StorageSettings{Backend: "sqlite", SQLitePath: "rel.db"}, "", "absolute path", "sqlite_path"},
 		{"unknown backend", frontend.StorageSettings{Backend: "mongo"}, "", "not a storage backend", "backend"},
 		{"Neo4j without URI", frontend.StorageSettings{Backend: "neo4j"}, "", "is required", "neo4j_uri"},
-		{"Neo4j bad scheme", frontend.StorageSettings{Backend: "neo4j", Neo4jURI: "http://x:7687"}, "", "scheme", "neo4j_uri"},
-		{"Neo4j answering Bolt", frontend.StorageSettings{Backend: "neo4j", Neo4jURI: "bolt://" + boltListener(t, []byte{0, 0, 4, 5})}, "Bolt 5.4", "", ""},
-		{"Neo4j with no common version", frontend.StorageSettings{Backend: "neo4j", Neo4jURI: "neo4j://" + boltListener(t, []byte{0, 0, 0, 0})}, "", "none of the Bolt versions", ""},
-		{"nothing listening", frontend.StorageSettings{Backend: "neo4j", Neo4jURI: "neo4j://" + closedAddr}, "", "cannot reach", ""},
-		{"not Bolt", frontend.StorageSettings{Backend: "neo4j", Neo4jURI: "bolt://" + strings.TrimPrefix(web.URL, "http://")}, "", "does not speak Bolt", ""},
+		{"Neo4j bad scheme", neo("http://x:7687", ""), "", "scheme", "neo4j_uri"},
+		{"nothing listening", neo("neo4j://"+closedAddr, "secret-1"), "", "cannot reach", ""},
+		{"not Bolt", neo("bolt://"+strings.TrimPrefix(web.URL, "http://"), "secret-2"), "", "did not answer in time", ""},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			msg, err := s.TestConnection(ctx, tc.in)
-			if tc.wantErr == "" {
-				if err != nil || !strings.Contains(msg, tc.wantMsg) {
-					t.Fatalf("got %q, %v; want %q", msg, err, tc.wantMsg)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Fatalf("got %q, %v; want an error saying %q", msg, err, tc.wantErr)
-			}
-			var be *backend.Error
-			if tc.field != "" && (!errors.As(err, &be) || be.Field != tc.field) {
-				t.Errorf("error %v does not name the field %s", err, tc.field)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkTestConnection(t, s, tc.in, tc.wantMsg, tc.wantErr, tc.field) })
+	}
+
+	t.Run("real Neo4j", func(t *testing.T) {
+		good := testNeo4jSettings(t, s)
+		host := strings.TrimPrefix(good.Neo4jURI, "bolt://")
+		with := func(change func(*frontend.StorageSettings)) frontend.StorageSettings {
+			c := good
+			change(&c)
+			return c
+		}
+		for _, tc := range []struct {
+			name             string
+			in               frontend.StorageSettings
+			wantMsg, wantErr string
+		}{
+			{"logs in", good, "Logged in to Neo4j 5.", ""},
+			{"routing URI", with(func(c *frontend.StorageSettings) { c.Neo4jURI = "neo4j://" + host }), "Logged in to Neo4j 5.", ""},
+			{"wrong password", with(func(c *frontend.StorageSettings) { c.Neo4jPassword += "-wrong" }), "", "wrong user name or password"},
+			{"missing database", with(func(c *frontend.StorageSettings) { c.Neo4jDatabase = "nosuchdb" }), "", "no such database"},
+			{"TLS to a plain server", with(func(c *frontend.StorageSettings) { c.Neo4jURI = "neo4j+s://" + host }), "", "Neo4j at neo4j+s://"},
+			{"self-signed TLS to a plain server", with(func(c *frontend.StorageSettings) { c.Neo4jURI = "neo4j+ssc://" + host }), "", "Neo4j at neo4j+ssc://"},
+		} {
+			t.Run(tc.name, func(t *testing.T) { checkTestConnection(t, s, tc.in, tc.wantMsg, tc.wantErr, "") })
+		}
+	})
+}
+
+// checkTestConnection runs TestConnection within the UI's 5 seconds and
+// checks its answer, which must never show the password.
+func checkTestConnection(t *testing.T, s *storageSettings, in frontend.StorageSettings, wantMsg, wantErr, field string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msg, err := s.TestConnection(ctx, in)
+	if in.Neo4jPassword != "" && (strings.Contains(msg, in.Neo4jPassword) || err != nil && strings.Contains(err.Error(), in.Neo4jPassword)) {
+		t.Errorf("the answer shows the password: %q %v", msg, err)
+	}
+	if wantErr == "" {
+		if err != nil || !strings.Contains(msg, wantMsg) {
+			t.Fatalf("got %q, %v; want %q", msg, err, wantMsg)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), wantErr) {
+		t.Fatalf("got %q, %v; want an error saying %q", msg, err, wantErr)
+	}
+	var be *backend.Error
+	if field != "" && (!errors.As(err, &be) || be.Field != field) {
+		t.Errorf("error %v does not name the field %s", err, field)
 	}
 }
 
-func TestStorageSaveAndSwitch(t *testing.T) {
-	s := newStorageSettings(t)
-	path := filepath.Join(t.TempDir(), "moved.db")
-	msg, err := s.SaveAndSwitch(context.Background(), frontend.StorageSettings{Backend: "sqlite", SQLitePath: path})
-	if err != nil || !strings.Contains(msg, "Restart Engram") {
-		t.Fatalf("save: %q %v", msg, err)
+// switchStep is one Save and switch and what it should lead to.
+type switchStep struct {
+	name    string
+	in      frontend.StorageSettings
+	wantMsg string
+	wantErr string
+	uses    string // storeName of the config in use afterwards
+}
+
+// runSwitches makes each step's switch while four callers keep storing and
+// searching through the Service: none of their calls may fail.
+func runSwitches(t *testing.T, s *storageSettings, steps []switchStep) {
+	t.Helper()
+	ctx := t.Context()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _, err := s.svc.StoreMemory(ctx, backend.NewMemory{Type: "general", Title: fmt.Sprintf("load %d/%d", w, i), Content: "load"})
+				if err == nil {
+					_, err = s.svc.Search(ctx, backend.SearchQuery{Text: "load", Limit: 3})
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
 	}
-	data, err := os.ReadFile(s.cfg.Path())
+	for _, step := range steps {
+		msg, err := s.SaveAndSwitch(ctx, step.in)
+		switch {
+		case step.wantErr == "" && (err != nil || !strings.Contains(msg, step.wantMsg)):
+			t.Errorf("%s: %q, %v; want %q", step.name, msg, err, step.wantMsg)
+		case step.wantErr != "" && (err == nil || !strings.Contains(err.Error(), step.wantErr)):
+			t.Errorf("%s: %q, %v; want an error saying %q", step.name, msg, err, step.wantErr)
+		}
+		cfg := s.config()
+		if got := storeName(&cfg); got != step.uses {
+			t.Errorf("%s: Engram uses %s, want %s", step.name, got, step.uses)
+		}
+		if step.in.Neo4jPassword != "" && strings.Contains(msg, step.in.Neo4jPassword) {
+			t.Errorf("%s: the answer shows the password: %q", step.name, msg)
+		}
+		// Let the callers run on the store in use before the next switch.
+		mark := s.svc.PublishedChanges()
+		for s.svc.PublishedChanges() < mark+8 && len(errs) == 0 {
+			runtime.Gosched()
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a call during the switches: %v", err)
+	}
+}
+
+// TestStorageSaveAndSwitch switches the running Service from one SQLite
+// file to another while callers keep using it; a store that cannot be
+// opened leaves everything as it was; the config file is saved (0600).
+func TestStorageSaveAndSwitch(t *testing.T) {
+	s := newTestSettings(t)
+	first := s.config().SQLitePath
+	m, _, err := s.svc.StoreMemory(t.Context(), backend.NewMemory{Type: "general", Title: "in the first file", Content: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	second := filepath.Join(t.TempDir(), "second.db")
+	runSwitches(t, s, []switchStep{
+		{"to a second SQLite file", frontend.StorageSettings{Backend: "sqlite", SQLitePath: second}, "Engram now uses SQLite " + second, "", "SQLite " + second},
+		{"to the same file", frontend.StorageSettings{Backend: "sqlite", SQLitePath: second}, "Engram already uses", "", "SQLite " + second},
+		{"to a file that cannot be opened", frontend.StorageSettings{Backend: "sqlite", SQLitePath: "/proc/no/such.db"}, "", "Engram still uses SQLite " + second, "SQLite " + second},
+		{"to an invalid setting", frontend.StorageSettings{Backend: "neo4j"}, "", "is required", "SQLite " + second},
+		{"back to the first file", frontend.StorageSettings{Backend: "sqlite", SQLitePath: first}, "Engram now uses SQLite " + first, "", "SQLite " + first},
+	})
+	if _, err := s.svc.GetMemory(t.Context(), m.ID); err != nil {
+		t.Errorf("back on the first file, its memory: %v", err)
+	}
+	info, err := os.Stat(s.cfg.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("config.json has mode %v, want 0600", info.Mode().Perm())
+	}
+	data, _ := os.ReadFile(s.cfg.Path())
 	var saved config.Config
-	if err := json.Unmarshal(data, &saved); err != nil || saved.SQLitePath != path {
+	if err := json.Unmarshal(data, &saved); err != nil || (saved.SQLitePath != first && saved.SQLitePath != "") || saved.Backend != "sqlite" {
 		t.Errorf("config.json holds %s", data)
 	}
-	if s.Current().SQLitePath != path {
-		t.Errorf("Current() = %+v after saving", s.Current())
+}
+
+// TestStorageSwitchToNeo4j moves a serving Engram from SQLite to the real
+// test Neo4j and back while callers keep using it.
+func TestStorageSwitchToNeo4j(t *testing.T) {
+	s := newTestSettings(t)
+	neo := testNeo4jSettings(t, s)
+	first := s.config().SQLitePath
+	wrong := neo
+	wrong.Neo4jPassword += "-wrong"
+	blank := neo
+	blank.Neo4jPassword = ""
+	name := storeName(&config.Config{Backend: "neo4j", Neo4j: config.Neo4j{URI: neo.Neo4jURI, Database: neo.Neo4jDatabase, Namespace: s.config().Neo4j.Namespace}})
+	runSwitches(t, s, []switchStep{
+		{"with a wrong password", wrong, "", "wrong user name or password", "SQLite " + first},
+		{"to Neo4j", neo, "Engram now uses " + name, "", name},
+		{"to Neo4j again, the password left empty", blank, "Engram already uses " + name, "", name},
+		{"back to SQLite, as the form sends it", func() frontend.StorageSettings {
+			back := blank
+			back.Backend, back.SQLitePath = "sqlite", first
+			return back
+		}(), "Engram now uses SQLite " + first, "", "SQLite " + first},
+	})
+	if cur := s.Current(); cur.Neo4jPassword != "" || !cur.Neo4jPasswordSaved {
+		t.Errorf("Current() = %+v: want the password saved and not shown", cur)
 	}
-	if _, err := s.SaveAndSwitch(context.Background(), frontend.StorageSettings{Backend: "neo4j"}); err == nil {
-		t.Error("an invalid setting was saved")
+}
+
+// TestMigrateToNeo4j moves the memories of the SQLite store in use into the
+// real test Neo4j with progress, again (nothing new), and cancelled.
+func TestMigrateToNeo4j(t *testing.T) {
+	s := newTestSettings(t)
+	neo := testNeo4jSettings(t, s)
+	ctx := t.Context()
+	var ids []string
+	for i := range 30 {
+		m, _, err := s.svc.StoreMemory(ctx, backend.NewMemory{Type: "general", Title: fmt.Sprintf("memory %d", i), Content: "to move"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	for i := 1; i < len(ids); i++ {
+		if _, _, err := s.svc.CreateRelationship(ctx, backend.NewRelationship{FromID: ids[i-1], ToID: ids[i], Type: backend.RelRelatedTo}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	for _, tc := range []struct {
+		name    string
+		ctx     context.Context
+		in      frontend.StorageSettings
+		wantMsg string
+		wantErr error
+	}{
+		{"first run", ctx, neo, "30 created", nil},
+		{"again", ctx, frontend.StorageSettings{Backend: "sqlite", Neo4jURI: neo.Neo4jURI, Neo4jUser: neo.Neo4jUser, Neo4jPassword: neo.Neo4jPassword, Neo4jDatabase: neo.Neo4jDatabase}, "30 already there", nil},
+		{"cancelled", canceled, neo, "", context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var last frontend.MigrationProgress
+			var switchErr error
+			err := s.Migrate(tc.ctx, tc.in, func(p frontend.MigrationProgress) {
+				if p.Done < last.Done || p.Done > p.Total {
+					t.Errorf("progress went from %+v to %+v", last, p)
+				}
+				if last.Total == 0 { // while it runs, the store must not be switched away
+					_, switchErr = s.SaveAndSwitch(ctx, frontend.StorageSettings{Backend: "sqlite", SQLitePath: filepath.Join(t.TempDir(), "other.db")})
+				}
+				last = p
+			})
+			if last.Total > 0 && backend.ErrorCode(switchErr) != backend.ECONFLICT {
+				t.Errorf("Save and switch during a migration: %v, want ECONFLICT", switchErr)
+			}
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("Migrate = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Migrate: %v", err)
+			}
+			if last.Done != last.Total || last.Total != 2*(30+29) || !strings.Contains(last.Message, tc.wantMsg) || !strings.Contains(last.Message, "verified") {
+				t.Errorf("last progress %+v, want %d of %d with %q, verified", last, 2*(30+29), 2*(30+29), tc.wantMsg)
+			}
+		})
+	}
+	// The store in use is untouched, and Neo4j is not yet the one in use.
+	if st, err := s.svc.Statistics(ctx, 1); err != nil || st.Memories != 30 {
+		t.Errorf("after moving, the SQLite store holds %v memories (%v), want 30", st, err)
 	}
 }
 

@@ -131,14 +131,12 @@ type ChangeMarker interface {
 // that are not ChangeMarkers are summarised by their counts, which miss an
 // update that changes no count.
 func (s *Service) ChangeMark(ctx context.Context) (string, error) {
-	if s.marker != nil {
-		return s.marker.ChangeMark(ctx)
-	}
-	st, err := s.store.Statistics(ctx, 1)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%d/%d", st.Memories, st.Relationships), nil
+	return s.slot.changeMark(ctx)
+}
+
+// countsMark is the change mark of a store that is no ChangeMarker.
+func countsMark(st *Statistics) string {
+	return fmt.Sprintf("%d/%d", st.Memories, st.Relationships)
 }
 
 // observedStore publishes every successful write of the Store it wraps, so

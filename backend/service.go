@@ -32,17 +32,18 @@ const (
 // share: it validates and normalises input, applies defaults, sets ids and
 // timestamps, and then calls the Store.
 type Service struct {
-	store  Store // wrapped in observedStore: its writes reach feed
-	marker ChangeMarker
-	feed   *changeFeed
-	now    func() time.Time
+	store Store // slot wrapped in observedStore: its writes reach feed
+	slot  *storeSlot
+	feed  *changeFeed
+	now   func() time.Time
 }
 
-// NewService returns a Service over store.
+// NewService returns a Service over store (SwapStore replaces it).
 func NewService(store Store) *Service {
 	feed := &changeFeed{}
-	marker, _ := store.(ChangeMarker)
-	return &Service{store: observedStore{Store: store, feed: feed}, marker: marker, feed: feed, now: Now}
+	slot := &storeSlot{}
+	slot.cur.Store(newSlotStore(store))
+	return &Service{store: observedStore{Store: slot, feed: feed}, slot: slot, feed: feed, now: Now}
 }
 
 // Now returns the current UTC time at microsecond precision, the precision
@@ -52,7 +53,8 @@ func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 // NewID returns a new UUIDv7: unique and sortable by creation time.
 func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// Store returns the underlying store.
+// Store returns the Service's store: calls on it go to the store in use
+// (see SwapStore), and its writes reach subscribers.
 func (s *Service) Store() Store { return s.store }
 
 // NewMemory is the input of StoreMemory. Nil numbers take their defaults.

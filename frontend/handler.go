@@ -29,8 +29,8 @@ type Options struct {
 	// Storage reads and changes the storage settings; nil shows them as
 	// unavailable.
 	Storage StorageController
-	// Migrator moves memories to another store; nil disables the button
-	// with a message saying why.
+	// Migrator moves memories to the Neo4j database of the settings form;
+	// nil disables the button with a message saying why.
 	Migrator Migrator
 	// Assistants gives and installs the MCP config of assistants; nil
 	// hides the one-click install.
@@ -43,8 +43,10 @@ type StorageSettings struct {
 	SQLitePath    string
 	Neo4jURI      string
 	Neo4jUser     string
-	Neo4jPassword string
-	Neo4jDatabase string
+	Neo4jPassword string // as typed; empty keeps the saved one
+	// Neo4jPasswordSaved says a password is saved (pages never show it).
+	Neo4jPasswordSaved bool
+	Neo4jDatabase      string
 	// Overridden names environment variables that override saved settings.
 	Overridden []string
 }
@@ -145,6 +147,7 @@ func (h *Handler) routes() {
 	page("POST /settings/test", h.testConnection)
 	page("POST /settings/save", h.saveStorage)
 	page("POST /settings/migrate", h.startMigration)
+	page("POST /settings/migrate/cancel", h.cancelMigration)
 	page("POST /settings/assistants/{name}/install", h.installAssistant)
 	page("/", h.notFound)
 

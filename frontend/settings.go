@@ -23,8 +23,9 @@ type MigrationStatus struct {
 
 // migrationJob is the one migration that may run at a time.
 type migrationJob struct {
-	mu     sync.Mutex // guards status
+	mu     sync.Mutex // guards status and cancel
 	status MigrationStatus
+	cancel context.CancelFunc // stops the running migration
 }
 
 func (j *migrationJob) get() MigrationStatus {
@@ -39,15 +40,45 @@ func (j *migrationJob) set(s MigrationStatus) {
 	j.status = s
 }
 
-// begin marks the job running unless it already is.
-func (j *migrationJob) begin() bool {
+// begin marks the job running, unless it already is, with a context of
+// parent that stop cancels.
+func (j *migrationJob) begin(parent context.Context) (context.Context, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.status.State == "running" {
-		return false
+		return nil, false
 	}
 	j.status = MigrationStatus{State: "running", MigrationProgress: MigrationProgress{Message: "Starting…"}}
+	ctx, cancel := context.WithCancel(parent)
+	j.cancel = cancel
+	return ctx, true
+}
+
+// stop cancels the running migration, if any.
+func (j *migrationJob) stop() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.status.State != "running" {
+		return false
+	}
+	j.cancel()
 	return true
+}
+
+// end records how the migration ended, keeping its last progress.
+func (j *migrationJob) end(err error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.cancel()
+	s := &j.status
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.State, s.Message = "failed", "Canceled. What was copied stays; moving again carries on."
+	case err != nil:
+		s.State, s.Message = "failed", "Stopped: "+err.Error()
+	default:
+		s.State, s.Message = "done", "Done. "+s.Message
+	}
 }
 
 func (h *Handler) settingsPage(r *http.Request) settingsPage {
@@ -89,9 +120,9 @@ func readStorage(r *http.Request) StorageSettings {
 func (h *Handler) settingsResult(w http.ResponseWriter, r *http.Request, typed *StorageSettings, msg string, err error) {
 	ok := err == nil
 	if !ok {
-		msg = backend.ErrorMessage(err)
-		if backend.ErrorCode(err) == backend.EINTERNAL {
-			msg = err.Error() // settings errors are the person's to fix, and local
+		msg = err.Error() // settings errors are the person's to fix, and local
+		if backend.ErrorCode(err) == backend.ECANCELED {
+			msg = backend.ErrorMessage(err)
 		}
 	}
 	if wantsJSON(r) {
@@ -100,7 +131,8 @@ func (h *Handler) settingsResult(w http.ResponseWriter, r *http.Request, typed *
 	}
 	v := h.settingsPage(r)
 	if typed != nil && v.Storage != nil {
-		typed.Overridden = v.Storage.Overridden
+		typed.Overridden, typed.Neo4jPasswordSaved = v.Storage.Overridden, v.Storage.Neo4jPasswordSaved
+		typed.Neo4jPassword = "" // never sent back in a page
 		v.Storage = typed
 	}
 	v.Result, v.ResultError = msg, !ok
@@ -151,32 +183,34 @@ func (h *Handler) saveStorage(w http.ResponseWriter, r *http.Request) {
 	h.settingsResult(w, r, &s, msg, err)
 }
 
+// startMigration moves the memories into the Neo4j database of the
+// storage form, whose button posts it here.
 func (h *Handler) startMigration(w http.ResponseWriter, r *http.Request) {
 	if h.opts.Migrator == nil || h.opts.Storage == nil {
-		h.pageFail(w, r, backend.Errorf(backend.EUNAVAILABLE, "moving memories to Neo4j arrives with Neo4j support"))
+		h.pageFail(w, r, backend.Errorf(backend.EUNAVAILABLE, "moving memories to Neo4j is not available in this window"))
 		return
 	}
-	if !h.migration.begin() {
+	to := readStorage(r)
+	ctx, ok := h.migration.begin(h.ctx)
+	if !ok {
 		h.pageFail(w, r, backend.Errorf(backend.ECONFLICT, "a migration is already running; its progress is on the settings page"))
 		return
 	}
-	to := h.opts.Storage.Current()
 	h.wg.Add(1)
 	// The job outlives the request: it belongs to the handler, which
 	// cancels it on Close.
 	go func() {
 		defer h.wg.Done()
-		err := h.opts.Migrator.Migrate(h.ctx, to, func(p MigrationProgress) {
+		err := h.opts.Migrator.Migrate(ctx, to, func(p MigrationProgress) {
 			h.migration.set(MigrationStatus{State: "running", MigrationProgress: p})
 		})
-		last := h.migration.get()
-		if err != nil {
-			last.State, last.Message = "failed", "Stopped: "+err.Error()
-		} else {
-			last.State, last.Message = "done", "Done: every memory and relationship was copied."
-		}
-		h.migration.set(last)
+		h.migration.end(err)
 	}()
+	http.Redirect(w, r, "/settings#migration", http.StatusSeeOther)
+}
+
+func (h *Handler) cancelMigration(w http.ResponseWriter, r *http.Request) {
+	h.migration.stop()
 	http.Redirect(w, r, "/settings#migration", http.StatusSeeOther)
 }
 

@@ -165,9 +165,84 @@ func TestMigrationStopsOnClose(t *testing.T) {
 		t.Fatalf("start: %d", resp.status)
 	}
 	u.h.Close() // returns only once the job has stopped
-	if s := u.h.migration.get(); s.State != "failed" || !strings.Contains(s.Message, "canceled") {
+	if s := u.h.migration.get(); s.State != "failed" || !strings.Contains(s.Message, "Canceled") {
 		t.Errorf("after Close: %+v", s)
 	}
+}
+
+// TestMigrationCancel cancels a running migration from the page, then
+// runs it again to the end: it says how it ended and what the migrator
+// reported last.
+func TestMigrationCancel(t *testing.T) {
+	step := make(chan struct{})
+	u := newUI(t, Options{Storage: &storageRecorder{}, Migrator: stepMigrator{step}})
+	waitFor := func(state, message string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var s MigrationStatus
+			if code := u.api("GET", "/api/settings/migration", nil, &s); code != 200 {
+				t.Fatal(code)
+			}
+			if s.State == state && strings.Contains(s.Message, message) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("status %+v, want %s saying %q", s, state, message)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for _, run := range []struct {
+		name    string
+		finish  func()
+		state   string
+		message string
+	}{
+		{"canceled", func() {
+			if page := u.get("/settings"); !strings.Contains(page.body, `id="migrate-cancel"`) || strings.Contains(page.body, `id="migrate-cancel-form" hidden`) {
+				t.Error("no Cancel button while the migration runs")
+			}
+			if resp := u.post("/settings/migrate/cancel", url.Values{}); resp.status != http.StatusSeeOther {
+				t.Errorf("cancel: %d", resp.status)
+			}
+		}, "failed", "Canceled. What was copied stays"},
+		{"run again", func() {
+			for range 3 {
+				step <- struct{}{}
+			}
+		}, "done", "Done. copying"},
+	} {
+		if resp := u.post("/settings/migrate", url.Values{"neo4j_uri": {"bolt://db:7687"}}); resp.status != http.StatusSeeOther {
+			t.Fatalf("%s: start: %d", run.name, resp.status)
+		}
+		run.finish()
+		waitFor(run.state, run.message)
+	}
+	if page := u.get("/settings"); !strings.Contains(page.body, `id="migrate-cancel-form" hidden`) {
+		t.Error("the Cancel button shows although nothing runs")
+	}
+}
+
+// TestSettingsNeverShowPassword checks that no page carries a Neo4j
+// password, typed or saved.
+func TestSettingsNeverShowPassword(t *testing.T) {
+	u := newUI(t, Options{Storage: &savedPassword{}})
+	const secret = "hunter2-not-shown"
+	if page := u.get("/settings"); !strings.Contains(page.body, "saved: leave empty to keep") {
+		t.Error("the settings page does not say a password is saved")
+	}
+	resp := u.post("/settings/test", url.Values{"backend": {"neo4j"}, "neo4j_uri": {"neo4j://nowhere:7687"}, "neo4j_password": {secret}})
+	if resp.status != 400 || strings.Contains(resp.body, secret) {
+		t.Errorf("a failed test: %d, the page shows the typed password: %v", resp.status, strings.Contains(resp.body, secret))
+	}
+}
+
+// savedPassword is a controller with a saved Neo4j password.
+type savedPassword struct{ storageRecorder }
+
+func (*savedPassword) Current() StorageSettings {
+	return StorageSettings{Backend: "neo4j", Neo4jURI: "bolt://db:7687", Neo4jUser: "neo4j", Neo4jPasswordSaved: true}
 }
 
 func TestSettingsWithoutController(t *testing.T) {

@@ -65,6 +65,7 @@ type Store struct {
 	// its parent's driver and must not close it.
 	ownsDriver bool
 	creates    createQueue
+	marks      markCache
 }
 
 // schemes are the URI schemes the driver understands.
@@ -78,6 +79,20 @@ var schemes = map[string]bool{
 // missing. Errors: EINVALID for a malformed URI, EUNAVAILABLE when the server
 // cannot be reached, refuses the login or lacks the database.
 func Open(ctx context.Context, cfg Config) (*Store, error) {
+	s, err := connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.bootstrap(ctx); err != nil {
+		s.driver.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return s, nil
+}
+
+// connect makes the driver of cfg and checks within ConnectTimeout that the
+// server answers and accepts the login; it writes nothing.
+func connect(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.URI == "" {
 		return nil, backend.Invalid("uri", "is required, e.g. bolt://localhost:7687 or neo4j+s://xxxx.databases.neo4j.io")
 	}
@@ -99,10 +114,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{driver: driver, uri: redact(u), db: cfg.Database, ns: cfg.Namespace, ownsDriver: true}
 	if err := s.verify(ctx); err != nil {
-		driver.Close(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	if err := s.bootstrap(ctx); err != nil {
 		driver.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}

@@ -47,6 +47,8 @@ func Run(t *testing.T, newStore func(t *testing.T) backend.Store) {
 		{"Import", testImport},
 		{"Canceled", testCanceled},
 		{"Concurrency", testConcurrency},
+		{"Swap", testSwap},
+		{"ChangeMark", testChangeMark},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, s) })

@@ -168,8 +168,11 @@
         bar.max = Math.max(s.total, 1);
         bar.value = s.done;
         msg.textContent = s.message || (s.done + ' of ' + s.total);
-        if (s.state === 'running') setTimeout(tick, 500);
-        else document.getElementById('migrate').disabled = false;
+        status.dataset.state = s.state;
+        if (s.state === 'running') { setTimeout(tick, 500); return; }
+        document.getElementById('migrate').disabled = false;
+        const cancel = document.getElementById('migrate-cancel-form');
+        if (cancel) cancel.hidden = true;
       };
       tick();
     }
