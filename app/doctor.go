@@ -81,24 +81,20 @@ func doctorStore(ctx context.Context, cfg *config.Config) []backend.Check {
 	defer cancel()
 	c := backend.Check{Name: "store"}
 	var more []backend.Check
-	err := func() error {
-		st, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		// Ask the store itself: the Service wraps it, hiding optional interfaces.
-		if d, ok := st.(backend.Diagnoser); ok {
-			if more, err = d.Diagnose(ctx); err != nil {
+	err := withService(ctx, cfg, func(svc *backend.Service) error {
+		if d, ok := svc.Store().(backend.Diagnoser); ok {
+			checks, err := d.Diagnose(ctx)
+			if err != nil {
 				return err
 			}
+			more = checks
 		}
-		stats, err := backend.NewService(st).Statistics(ctx, 1)
+		stats, err := svc.Statistics(ctx, 1)
 		if err == nil {
 			c.Info = fmt.Sprintf("%s: %d memories, %d relationships", storeName(cfg), stats.Memories, stats.Relationships)
 		}
 		return err
-	}()
+	})
 	c.OK = err == nil
 	if err != nil {
 		c.Info = err.Error()
