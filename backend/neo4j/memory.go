@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/engramhq/engram/backend"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-	"golang.org/x/text/unicode/norm"
 )
 
 // A memory is a :Memory node. Its context is spread over plain properties
@@ -30,46 +26,6 @@ const memoryFields = `.id, .type, .title, .content, .summary, .tags, .importance
 // memoryMap projects the node variable v onto the properties decodeMemory
 // reads, leaving out the search copies of the text.
 func memoryMap(v string) string { return v + ` {` + memoryFields + `}` }
-
-// searchable returns s as the full-text index sees it: without diacritics
-// (see fold) and with every character that is not a letter or digit
-// replaced by a space. backend.ParseQuery splits queries on the same
-// characters, so pg_isready is indexed as the two words its query looks for.
-func searchable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			return r
-		}
-		return ' '
-	}, fold(s))
-}
-
-// fold removes diacritics (café becomes cafe), as the SQLite store's
-// unicode61 tokenizer does and Lucene's English analyzer does not: the index
-// holds folded text and every query word is folded the same way, so "cafe"
-// and "café" find each other. Marks are dropped from the canonical
-// decomposition, which is then composed again so that letters made of
-// several code points (Hangul syllables) stay whole.
-func fold(s string) string {
-	if isASCII(s) {
-		return s // the common case: nothing to fold
-	}
-	return norm.NFC.String(strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Mn, r) {
-			return -1
-		}
-		return r
-	}, norm.NFD.String(s)))
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
 
 // nonNil returns an empty list for nil so the property is a list either way.
 func nonNil(l []string) []string {
@@ -98,10 +54,7 @@ func textProps(m *backend.Memory, props map[string]any) {
 	props["content"] = m.Content
 	props["summary"] = m.Summary
 	props["tags"] = nonNil(m.Tags)
-	props["search_title"] = searchable(m.Title)
-	props["search_content"] = searchable(m.Content)
-	props["search_summary"] = searchable(m.Summary)
-	props["search_tags"] = searchable(strings.Join(m.Tags, " "))
+	searchProps(m.Title, m.Summary, m.Content, m.Tags, props)
 }
 
 func contextProps(c backend.Context, props map[string]any) {

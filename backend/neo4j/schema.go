@@ -33,14 +33,17 @@ var schema = []struct{ name, create string }{
 	{textIndex, createTextIndex()},
 }
 
-// The full-text index uses Lucene's English analyzer (lower case, English
-// stop words, Porter stemming: "caching" finds "cache", like the SQLite
-// store's porter tokenizer). Its tokenizer keeps words joined by _ . : or '
-// together (pg_isready is one token) while backend.ParseQuery splits a query
-// on anything that is not a letter or digit, so the index covers copies of
-// the text in which every other character is a space (see searchable).
-// Built-in analyzers cannot split that way, and a custom one would need a
-// server plugin, which hosted Neo4j (Aura) does not allow.
+// The full-text index holds the SQLite store's tokens: the search_*
+// properties are searchWords of the text (split as unicode61 splits,
+// diacritics folded, Porter-stemmed as FTS5's porter tokenizer stems)
+// separated by spaces, and the whitespace analyzer takes them as they are,
+// with no stop words and no stemming of its own. Lucene's english
+// analyzer, used before, dropped stop words from the index (so the phrase
+// "run to" matched any "run") and stemmed differently. Built-in analyzers
+// cannot do this themselves, and a custom one would need a server plugin,
+// which hosted Neo4j (Aura) does not allow. When the analyzer changes,
+// bootstrap derives every memory's search_* properties again: change it
+// (or the index's name) whenever searchWords changes.
 //
 // Updates are applied at commit (eventually_consistent false), so a memory
 // is found by any search that starts after it was stored. Each write
@@ -54,7 +57,7 @@ var schema = []struct{ name, create string }{
 // stores and then a search that waited 3.5 to 6 s. Bulk writes (import,
 // migration) put many memories in one transaction and one refresh.
 const (
-	textAnalyzer           = "english"
+	textAnalyzer           = "whitespace"
 	textEventualConsistent = false
 )
 
@@ -64,9 +67,8 @@ const (
 // among 10,000 memories 20 to 100 times slower.
 const nsField = "search_ns"
 
-// namespaceToken is the namespace ns as one word that the English analyzer
-// keeps whole and unchanged: letters and digits only, ending in a digit so
-// that no stemming rule applies. Hashing makes every namespace, the empty
+// namespaceToken is the namespace ns as one word that the analyzer keeps
+// whole: letters and digits only. Hashing makes every namespace, the empty
 // one too, a token of the same shape.
 func namespaceToken(ns string) string {
 	sum := sha256.Sum256([]byte(ns))
@@ -145,6 +147,14 @@ func (s *Store) bootstrap(ctx context.Context) error {
 		}
 		delete(states, textIndex)
 	}
+	if _, ok := states[textIndex]; !ok {
+		// Without the index (new, dropped, or stale from an older
+		// Engram) the search_* properties may come from another
+		// derivation: write them again before the index reads them.
+		if err := s.rederiveSearchText(ctx); err != nil {
+			return err
+		}
+	}
 	ready := true
 	for _, item := range schema {
 		state, ok := states[item.name]
@@ -169,6 +179,69 @@ func (s *Store) bootstrap(ctx context.Context) error {
 		_, err := run(ctx, tx, fmt.Sprintf(`CALL db.awaitIndexes(%d)`, indexWaitSeconds), nil)
 		return err
 	})
+}
+
+// rederiveBatch is how many memories one transaction of rederiveSearchText
+// rewrites: large enough to be quick, small enough for a modest heap.
+const rederiveBatch = 1000
+
+// rederiveSearchText writes every memory's search_* properties again, in
+// every namespace, from its title, summary, content and tags, a batch per
+// transaction. Rerunning it (several processes, or one interrupted) is
+// harmless.
+func (s *Store) rederiveSearchText(ctx context.Context) error {
+	var keys []any // [ns, id] of every memory
+	err := s.read(ctx, "list memories to re-index", func(tx neo4j.ManagedTransaction) error {
+		recs, err := run(ctx, tx, `MATCH (m:Memory) RETURN [m.ns, m.id]`, nil)
+		keys = make([]any, len(recs))
+		for i, r := range recs {
+			keys[i] = r.Values[0]
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(keys); start += rederiveBatch {
+		batch := keys[start:min(start+rederiveBatch, len(keys))]
+		err := s.write(ctx, "re-index memories", func(tx neo4j.ManagedTransaction) error {
+			// Matching on ns and id seeks memory_id's index.
+			recs, err := run(ctx, tx, `UNWIND $keys AS k MATCH (m:Memory {ns: k[0], id: k[1]})
+				RETURN k, m.title, m.summary, m.content, m.tags`, map[string]any{"keys": batch})
+			if err != nil {
+				return err
+			}
+			rows := make([]map[string]any, len(recs))
+			for i, r := range recs {
+				var tags []string
+				for _, t := range asList(r.Values[4]) {
+					tags = append(tags, fmt.Sprint(t))
+				}
+				props := map[string]any{}
+				searchProps(asString(r.Values[1]), asString(r.Values[2]), asString(r.Values[3]), tags, props)
+				rows[i] = map[string]any{"k": r.Values[0], "props": props}
+			}
+			_, err = run(ctx, tx, `UNWIND $rows AS r MATCH (m:Memory {ns: r.k[0], id: r.k[1]}) SET m += r.props`,
+				map[string]any{"rows": rows})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// asString is a property read from Neo4j as a string, "" when missing.
+func asString(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// asList is a list property read from Neo4j, nil when missing.
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 // schemaChange runs one schema statement in a transaction of its own:

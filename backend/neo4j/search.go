@@ -42,23 +42,18 @@ func quote(words []string) string {
 }
 
 // termExpression is one term as a Lucene expression on a single field, or
-// "" when it has no word. Words are folded like the indexed text and
-// quoted, so the index's analyzer (lower case, stop words, stemming) treats
-// them as it treated the text; AND, OR, NOT, field names and wildcards
-// inside them are plain words. A prefix is the one thing quotes cannot hold:
-// its last word w becomes (w* OR "w"), an escaped, lower-cased prefix query
-// (Lucene does not stem those, and they are compared with stemmed words, so
-// "postg*" finds "postgres") or the word itself stemmed ("caching*" finds
-// "cache", as the SQLite store, which stems prefixes, does). A phrase with a
-// prefix is its other words as a phrase plus the prefix, both required:
-// Lucene's classic syntax has no prefix inside a phrase, so this is looser
-// than the SQLite store, which also wants them adjacent.
+// "" when it has no word. Its words become searchWords, the tokens the
+// index holds, and are quoted, so AND, OR, NOT, field names and wildcards
+// in them are plain words. A prefix is the one thing quotes cannot hold:
+// its last word w becomes w*, matched against the indexed stems as the
+// SQLite store matches a stemmed prefix ("caching*" is "cach*" in both). A
+// phrase with a prefix is its other words as a phrase plus the prefix,
+// both required: Lucene's classic syntax has no prefix inside a phrase, so
+// this is looser than the SQLite store, which also wants them adjacent.
 func termExpression(t backend.Term) string {
 	var words []string
 	for _, w := range t.Words {
-		if w = strings.TrimSpace(fold(w)); w != "" {
-			words = append(words, w)
-		}
+		words = append(words, searchWords(w)...)
 	}
 	if len(words) == 0 {
 		return ""
@@ -66,8 +61,7 @@ func termExpression(t backend.Term) string {
 	if !t.Prefix {
 		return quote(words)
 	}
-	last := words[len(words)-1]
-	prefix := "(" + escapeTerm(strings.ToLower(last)) + "* OR " + quote([]string{last}) + ")"
+	prefix := escapeTerm(words[len(words)-1]) + "*"
 	if len(words) == 1 {
 		return prefix
 	}
