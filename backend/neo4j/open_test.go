@@ -2,13 +2,12 @@ package neo4j
 
 import (
 	"errors"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/engramhq/engram/backend"
+	"github.com/engramhq/engram/backend/storetest"
 )
 
 // TestOpenInvalid needs no server: a malformed URI is refused before any
@@ -27,7 +26,7 @@ func TestOpenInvalid(t *testing.T) {
 // EUNAVAILABLE and a message saying what to fix.
 func TestOpenUnavailable(t *testing.T) {
 	cfg := testConfig(t)
-	silent := silentListener(t)
+	silent := storetest.SilentServer(t)
 	cases := []struct {
 		name     string
 		cfg      Config
@@ -59,42 +58,6 @@ func TestOpenUnavailable(t *testing.T) {
 			}
 		})
 	}
-}
-
-// silentListener accepts connections on a loopback port and never answers,
-// like a server that hangs; it returns the address.
-func silentListener(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex // guards conns
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
 }
 
 // TestOpenAgain opens a second store on a server whose schema exists: the
