@@ -38,11 +38,7 @@ lint:
 # duration (stopped after unless it was already running); the Neo4j tests fail
 # rather than skip here when it cannot start.
 unit:
-	@set -e; \
-	  if build/neo4j/neo4j.sh env >/dev/null 2>&1; then started=; else started=1; fi; \
-	  eval "$$(build/neo4j/neo4j.sh start)"; \
-	  if [ -n "$$started" ]; then trap 'build/neo4j/neo4j.sh stop' EXIT; fi; \
-	  export ENGRAM_TEST_NEO4J_REQUIRED=1; \
+	build/neo4j/neo4j.sh run env ENGRAM_TEST_NEO4J_REQUIRED=1 \
 	  $(GO) test -race -count=1 -timeout 20m ./...
 
 ## neo4j-start / neo4j-stop: a Neo4j 5.26 Community for development (prints its URI)
@@ -83,7 +79,7 @@ graph-check: graph
 ## bench: store, search and end-to-end benchmarks, then the load generator
 ## on Engram and the reference server (results in $(RESULTS), see docs/benchmarks.md)
 bench: deps
-	$(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 60m ./...
+	build/neo4j/neo4j.sh run $(GO) test -run='^$$' -bench=. -benchtime=$(BENCHTIME) -timeout 60m ./...
 	$(MAKE) loadbench
 
 RESULTS   ?= build/bench/results

@@ -69,6 +69,12 @@ func (s *Server) Run(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Streams that never go idle (an MCP client's listening GET, a
+		// busy client) must not turn a requested stop into a failure.
+		s.logger.Warn("closing connections still busy after 5 s")
+		err = s.http.Close()
+	}
 	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
 		err = serveErr
 	}

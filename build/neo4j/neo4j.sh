@@ -5,6 +5,9 @@
 #                                `export ENGRAM_TEST_NEO4J_...=...` lines
 #   build/neo4j/neo4j.sh env     print those lines for the running server
 #   build/neo4j/neo4j.sh stop    stop it and delete its data
+#   build/neo4j/neo4j.sh run CMD...  run CMD with ENGRAM_TEST_NEO4J_* set,
+#                                starting Neo4j first and stopping it after
+#                                unless it was already running
 #
 # Maven resolves the jars once (cached in ~/.m2); the launcher is compiled
 # with javac. State lives in $ENGRAM_NEO4J_HOME (default $TMPDIR/engram-neo4j):
@@ -37,7 +40,12 @@ classpath() {
   cp="$state/classpath-$key.txt"
   if [[ ! -s "$cp" ]]; then
     log "resolving Neo4j jars with Maven (first run: about a minute)"
-    mvn -B -q -Dstyle.color=never -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp.tmp" >&2
+    if ! mvn -B -q -Dstyle.color=never -f "$here/pom.xml" dependency:build-classpath \
+        -Dmdep.outputFile="$cp.tmp" >"$state/maven.log" 2>&1; then
+      log "Maven could not resolve the Neo4j jars; its output:"
+      cat "$state/maven.log" >&2
+      exit 1
+    fi
     mv "$cp.tmp" "$cp"
     rm -rf "$state/classes"
   fi
@@ -103,12 +111,27 @@ stop() {
   rm -rf "$state/data" "$state/ready" "$state/pid" "$state/password"
 }
 
+# run_with runs a command against the server, which it starts if needed and
+# then stops again (only if it started it).
+run_with() {
+  local started=
+  if ! { running && [[ -f "$state/ready" ]]; }; then started=1; fi
+  local exports
+  exports="$(start)" || return 1
+  eval "$exports"
+  local rc=0
+  "$@" || rc=$?
+  if [[ -n "$started" ]]; then stop; fi
+  return "$rc"
+}
+
 case "${1:-}" in
   start) start ;;
+  run) shift; run_with "$@" ;;
   stop) stop ;;
   env)
     running && [[ -f "$state/ready" ]] || { log "no Neo4j running (run: $0 start)"; exit 1; }
     print_env
     ;;
-  *) echo "usage: $0 start|env|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|env|stop|run CMD..." >&2; exit 2 ;;
 esac
