@@ -1,10 +1,8 @@
 package neo4j
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/engramhq/engram/backend"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -15,13 +13,6 @@ import (
 // memory is visited once, at its smallest depth, through the same edge on
 // every run (strongest, then oldest), and the walk stops at its limit.
 // FindPath leaves the search to Neo4j's shortestPath.
-
-// hop is an edge leading out of the current frontier to far.
-type hop struct {
-	rel  *backend.Relationship
-	near string // the end in the frontier
-	far  string // the end the edge leads to
-}
 
 // patterns are the edge patterns from a frontier node n to far by direction.
 var patterns = map[backend.Direction]string{
@@ -34,7 +25,7 @@ var patterns = map[backend.Direction]string{
 // to relTypes when it is not empty and to far ends of memTypes when that is
 // not empty, in frontier order, then strongest and oldest first.
 func (s *Store) hops(ctx context.Context, tx neo4j.ManagedTransaction, frontier []string, dir backend.Direction,
-	relTypes []backend.RelationshipType, memTypes []backend.MemoryType) ([]hop, error) {
+	relTypes []backend.RelationshipType, memTypes []backend.MemoryType) ([]backend.Hop, error) {
 	pattern, ok := patterns[dir]
 	if !ok {
 		return nil, backend.Invalid("direction", "%q is not a direction; use %q, %q or %q", dir, backend.DirOut, backend.DirIn, backend.DirBoth)
@@ -53,26 +44,15 @@ func (s *Store) hops(ctx context.Context, tx neo4j.ManagedTransaction, frontier 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]hop, 0, len(recs))
+	out := make([]backend.Hop, 0, len(recs))
 	for _, rec := range recs {
 		r, err := decodeRelationship(rec.Values[0])
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, hop{rel: r, near: rec.Values[1].(string), far: rec.Values[2].(string)})
+		out = append(out, backend.Hop{Rel: r, Near: rec.Values[1].(string), Far: rec.Values[2].(string)})
 	}
-	pos := make(map[string]int, len(frontier))
-	for i, id := range frontier {
-		pos[id] = i
-	}
-	slices.SortStableFunc(out, func(a, b hop) int {
-		return cmp.Or(
-			cmp.Compare(pos[a.near], pos[b.near]),
-			cmp.Compare(b.rel.Strength, a.rel.Strength),
-			a.rel.CreatedAt.Compare(b.rel.CreatedAt),
-			cmp.Compare(a.rel.ID, b.rel.ID),
-		)
-	})
+	backend.SortHops(out, frontier)
 	return out, nil
 }
 
@@ -104,15 +84,9 @@ func (s *Store) memoriesByID(ctx context.Context, tx neo4j.ManagedTransaction, i
 // RelatedMemories returns the memories within q.Depth hops of q.ID, each at
 // its smallest depth with the edge that first reached it, nearest first.
 func (s *Store) RelatedMemories(ctx context.Context, q backend.RelatedQuery) ([]*backend.RelatedMemory, error) {
-	if q.Limit <= 0 {
-		q.Limit = backend.DefaultRelatedLimit
-	}
-	if q.Direction == "" {
-		q.Direction = backend.DirBoth
-	}
+	q = q.WithDefaults()
 	var out []*backend.RelatedMemory
 	err := s.read(ctx, "related memories", func(tx neo4j.ManagedTransaction) error {
-		out = []*backend.RelatedMemory{}
 		found, err := s.existing(ctx, tx, []string{q.ID})
 		if err != nil {
 			return err
@@ -120,33 +94,12 @@ func (s *Store) RelatedMemories(ctx context.Context, q backend.RelatedQuery) ([]
 		if !found[q.ID] {
 			return backend.NotFound("memory", q.ID)
 		}
-		seen := map[string]bool{q.ID: true}
-		var ids []string
-		frontier := []string{q.ID}
-		for depth := 1; depth <= q.Depth && len(frontier) > 0 && len(out) < q.Limit; depth++ {
-			hs, err := s.hops(ctx, tx, frontier, q.Direction, q.Types, nil)
-			if err != nil {
-				return err
-			}
-			frontier = nil
-			for _, h := range hs {
-				if seen[h.far] || len(out) == q.Limit {
-					continue
-				}
-				seen[h.far] = true
-				frontier = append(frontier, h.far)
-				ids = append(ids, h.far)
-				out = append(out, &backend.RelatedMemory{Depth: depth, Via: h.rel})
-			}
-		}
-		ms, err := s.memoriesByID(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for i, id := range ids {
-			out[i].Memory = ms[id]
-		}
-		return nil
+		out, err = backend.WalkRelated(q,
+			func(frontier []string) ([]backend.Hop, error) {
+				return s.hops(ctx, tx, frontier, q.Direction, q.Types, nil)
+			},
+			func(ids []string) (map[string]*backend.Memory, error) { return s.memoriesByID(ctx, tx, ids) })
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -241,10 +194,10 @@ func (s *Store) Subgraph(ctx context.Context, q backend.SubgraphQuery) (*backend
 			}
 			frontier = nil
 			for _, h := range hs {
-				if !seen[h.far] {
-					seen[h.far] = true
-					frontier = append(frontier, h.far)
-					order = append(order, h.far)
+				if !seen[h.Far] {
+					seen[h.Far] = true
+					frontier = append(frontier, h.Far)
+					order = append(order, h.Far)
 				}
 			}
 		}

@@ -14,25 +14,18 @@ import (
 // remember which nodes it has already seen, this visits each memory once
 // and can stop as soon as a limit or the target is reached.
 
-// hop is an edge leading out of the current frontier to far.
-type hop struct {
-	rel  *backend.Relationship
-	near string // the end in the frontier
-	far  string // the end the edge leads to
-}
-
 // hops returns the edges that leave the frontier in direction dir, limited
 // to relTypes when it is not empty and to far ends of memTypes when that is
 // not empty. They come in frontier order, then strongest and oldest first,
 // so that every traversal picks the same edge on every run.
 func hops(ctx context.Context, tx *sql.Tx, frontier []string, dir backend.Direction,
-	relTypes []backend.RelationshipType, memTypes []backend.MemoryType) ([]hop, error) {
+	relTypes []backend.RelationshipType, memTypes []backend.MemoryType) ([]backend.Hop, error) {
 	halves := []struct {
 		dir       backend.Direction
 		near, far string
 	}{{backend.DirOut, "from_id", "to_id"}, {backend.DirIn, "to_id", "from_id"}}
 	ids := jsonText(frontier)
-	var out []hop
+	var out []backend.Hop
 	for _, h := range halves {
 		if dir != backend.DirBoth && dir != h.dir {
 			continue
@@ -59,24 +52,13 @@ func hops(ctx context.Context, tx *sql.Tx, frontier []string, dir backend.Direct
 		}
 		for _, r := range rels {
 			if h.near == "from_id" {
-				out = append(out, hop{rel: r, near: r.FromID, far: r.ToID})
+				out = append(out, backend.Hop{Rel: r, Near: r.FromID, Far: r.ToID})
 			} else {
-				out = append(out, hop{rel: r, near: r.ToID, far: r.FromID})
+				out = append(out, backend.Hop{Rel: r, Near: r.ToID, Far: r.FromID})
 			}
 		}
 	}
-	pos := make(map[string]int, len(frontier))
-	for i, id := range frontier {
-		pos[id] = i
-	}
-	slices.SortStableFunc(out, func(a, b hop) int {
-		return cmp.Or(
-			cmp.Compare(pos[a.near], pos[b.near]),
-			cmp.Compare(b.rel.Strength, a.rel.Strength),
-			a.rel.CreatedAt.Compare(b.rel.CreatedAt),
-			cmp.Compare(a.rel.ID, b.rel.ID),
-		)
-	})
+	backend.SortHops(out, frontier)
 	return out, nil
 }
 
@@ -105,13 +87,8 @@ func memoriesByID(ctx context.Context, tx *sql.Tx, ids []string) (map[string]*ba
 // RelatedMemories returns the memories within q.Depth hops of q.ID, each at
 // its smallest depth with the edge that first reached it, nearest first.
 func (s *Store) RelatedMemories(ctx context.Context, q backend.RelatedQuery) ([]*backend.RelatedMemory, error) {
-	if q.Limit <= 0 {
-		q.Limit = backend.DefaultRelatedLimit
-	}
-	if q.Direction == "" {
-		q.Direction = backend.DirBoth
-	}
-	out := []*backend.RelatedMemory{}
+	q = q.WithDefaults()
+	var out []*backend.RelatedMemory
 	err := s.readTx(ctx, "related memories", func(tx *sql.Tx) error {
 		ok, err := memoryExists(ctx, tx, q.ID)
 		if err != nil {
@@ -120,33 +97,12 @@ func (s *Store) RelatedMemories(ctx context.Context, q backend.RelatedQuery) ([]
 		if !ok {
 			return backend.NotFound("memory", q.ID)
 		}
-		seen := map[string]bool{q.ID: true}
-		var ids []string
-		frontier := []string{q.ID}
-		for depth := 1; depth <= q.Depth && len(frontier) > 0 && len(out) < q.Limit; depth++ {
-			hs, err := hops(ctx, tx, frontier, q.Direction, q.Types, nil)
-			if err != nil {
-				return err
-			}
-			frontier = nil
-			for _, h := range hs {
-				if seen[h.far] || len(out) == q.Limit {
-					continue
-				}
-				seen[h.far] = true
-				frontier = append(frontier, h.far)
-				ids = append(ids, h.far)
-				out = append(out, &backend.RelatedMemory{Depth: depth, Via: h.rel})
-			}
-		}
-		ms, err := memoriesByID(ctx, tx, ids)
-		if err != nil {
-			return err
-		}
-		for i, id := range ids {
-			out[i].Memory = ms[id]
-		}
-		return nil
+		out, err = backend.WalkRelated(q,
+			func(frontier []string) ([]backend.Hop, error) {
+				return hops(ctx, tx, frontier, q.Direction, q.Types, nil)
+			},
+			func(ids []string) (map[string]*backend.Memory, error) { return memoriesByID(ctx, tx, ids) })
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -163,7 +119,7 @@ func (s *Store) FindPath(ctx context.Context, from, to string, maxDepth int, typ
 			return err
 		}
 		// reached maps each visited memory to the hop that first reached it.
-		reached := map[string]*hop{from: nil}
+		reached := map[string]*backend.Hop{from: nil}
 		frontier := []string{from}
 		for depth := 1; depth <= maxDepth && len(frontier) > 0 && from != to; depth++ {
 			hs, err := hops(ctx, tx, frontier, backend.DirBoth, types, nil)
@@ -173,11 +129,11 @@ func (s *Store) FindPath(ctx context.Context, from, to string, maxDepth int, typ
 			frontier = nil
 			for i := range hs {
 				h := &hs[i]
-				if _, ok := reached[h.far]; ok {
+				if _, ok := reached[h.Far]; ok {
 					continue
 				}
-				reached[h.far] = h
-				frontier = append(frontier, h.far)
+				reached[h.Far] = h
+				frontier = append(frontier, h.Far)
 			}
 			if _, ok := reached[to]; ok {
 				break
@@ -188,9 +144,9 @@ func (s *Store) FindPath(ctx context.Context, from, to string, maxDepth int, typ
 		}
 		ids := []string{to}
 		var rels []*backend.Relationship
-		for h := reached[to]; h != nil; h = reached[h.near] {
-			ids = append(ids, h.near)
-			rels = append(rels, h.rel)
+		for h := reached[to]; h != nil; h = reached[h.Near] {
+			ids = append(ids, h.Near)
+			rels = append(rels, h.Rel)
 		}
 		slices.Reverse(ids)
 		slices.Reverse(rels)
@@ -243,10 +199,10 @@ func (s *Store) Subgraph(ctx context.Context, q backend.SubgraphQuery) (*backend
 			}
 			frontier = nil
 			for _, h := range hs {
-				if !seen[h.far] {
-					seen[h.far] = true
-					frontier = append(frontier, h.far)
-					order = append(order, h.far)
+				if !seen[h.Far] {
+					seen[h.Far] = true
+					frontier = append(frontier, h.Far)
+					order = append(order, h.Far)
 				}
 			}
 		}
