@@ -118,24 +118,43 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The settings page may switch the store while serving.
-	storage, err := newStorageSettings(ctx, cfg)
+	srv, err := openServer(ctx, e, cfg, token)
 	if err != nil {
 		return err
 	}
-	defer storage.close()
+	defer srv.close()
+	fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
+	return srv.Run(ctx)
+}
+
+// engramServer is one serving Engram: the store (which the settings page
+// may switch), the Service over it and the HTTP server.
+type engramServer struct {
+	*Server
+	storage *storageSettings
+}
+
+// openServer opens the configured store and listens on cfg.Addr; close
+// closes the store once Run has returned.
+func openServer(ctx context.Context, e *env, cfg *config.Config, token string) (*engramServer, error) {
+	storage, err := newStorageSettings(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
 	srv, err := NewServer(storage.svc, cfg.Addr, token, e.logger, frontend.Options{
 		Storage: storage, Migrator: storage, Assistants: assistants{exe: exe},
 	})
 	if err != nil {
-		return err
+		storage.close()
+		return nil, err
 	}
 	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
 		"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
-	fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
-	return srv.Run(ctx)
+	return &engramServer{Server: srv, storage: storage}, nil
 }
+
+func (s *engramServer) close() error { return s.storage.close() }
 
 func runMCP(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("mcp")
