@@ -2,10 +2,10 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
-	"crypto/subtle"
 	"net"
 	"net/http"
 	"strings"
