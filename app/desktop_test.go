@@ -361,7 +361,7 @@ func TestWindowProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	window := httptest.NewServer(windowProxy(srv.Addr(), token))
+	window := httptest.NewServer(windowProxy(srv.Addr(), token, slog.New(slog.DiscardHandler)))
 	defer window.Close()
 
 	// A page, as the webview asks for it: no token, the webview's origin.
@@ -391,7 +391,7 @@ func TestWindowProxy(t *testing.T) {
 		t.Errorf("title %q after the write", got.Title)
 	}
 	// With the server gone, the window says so instead of a blank page.
-	gone := httptest.NewServer(windowProxy("127.0.0.1:1", token))
+	gone := httptest.NewServer(windowProxy("127.0.0.1:1", token, slog.New(slog.DiscardHandler)))
 	defer gone.Close()
 	resp, err = http.Get(gone.URL + "/")
 	if err != nil {

@@ -72,7 +72,7 @@ func runWindow(ctx context.Context, e *env, args []string) error {
 		go readWindowCommands(e.stdin, commands, e.logger)
 	}
 	return runWindowUI(ctx, windowOptions{
-		Handler:   windowProxy(*addr, token),
+		Handler:   windowProxy(*addr, token, e.logger),
 		StartPath: *path,
 		Commands:  commands,
 		Icon:      iconPNG(256, statusRunning),
@@ -116,7 +116,8 @@ func parseWindowCommand(line string) (windowCommand, error) {
 // the local token, so the window shows the same web UI as a browser — one
 // UI, one server, one store. It presents each request as coming from the
 // server's own origin: the webview's wails:// origin is ours too.
-func windowProxy(addr, token string) http.Handler {
+// Pages it loads are logged (the tray shows the window's log in its own).
+func windowProxy(addr, token string, logger *slog.Logger) http.Handler {
 	target := &url.URL{Scheme: "http", Host: addr}
 	return &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -128,8 +129,16 @@ func windowProxy(addr, token string) http.Handler {
 			}
 			r.Out.Header.Del("Sec-Fetch-Site")
 		},
+		ModifyResponse: func(resp *http.Response) error {
+			if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				logger.Info("page", "path", resp.Request.URL.Path, "status", resp.StatusCode)
+			}
+			return nil
+		},
 		// Stream server-sent events (live updates) as they come.
 		FlushInterval: -1,
+		// A page closed mid-stream is normal, not worth a log line.
+		ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusBadGateway)

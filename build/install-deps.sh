@@ -14,7 +14,7 @@ command -v mvn >/dev/null || need+=(maven)
 command -v npm >/dev/null || need+=(nodejs npm)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 for pkg in build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
-  xvfb xauth dbus dbus-x11 at-spi2-core trayer xdotool xclip imagemagick x11-utils; do
+  xvfb xauth dbus dbus-x11 at-spi2-core openbox trayer wmctrl xdotool xclip imagemagick x11-utils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
 done
 ((${#need[@]})) || exit 0
