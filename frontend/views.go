@@ -244,7 +244,6 @@ type welcomePage struct {
 	Version    string
 }
 
-
 // assistantView is one assistant's ready config.
 type assistantView struct {
 	Name, Label, Snippet, Path, Error string
