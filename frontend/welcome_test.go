@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -107,27 +108,6 @@ func TestWelcomeInstall(t *testing.T) {
 	}
 }
 
-// neo4jListener is a real TCP listener standing where a Neo4j would: the
-// welcome page's hook dials it.
-func neo4jListener(t *testing.T) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	return ln
-}
-
 // dialHook finds a Neo4j when addr accepts a connection, as the app's
 // hook does (without the Bolt handshake, which app/welcome_test.go tests).
 func dialHook(addr string, deadlines *atomic.Int64) func(context.Context) (string, bool) {
@@ -145,10 +125,14 @@ func dialHook(addr string, deadlines *atomic.Int64) func(context.Context) (strin
 }
 
 func TestWelcomeOffersLocalNeo4j(t *testing.T) {
-	open := neo4jListener(t).Addr().String()
-	closed := neo4jListener(t)
-	closedAddr := closed.Addr().String()
-	closed.Close()
+	// Real loopback listeners stand where a Neo4j would: one accepting,
+	// one closed.
+	listening := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(listening.Close)
+	open := listening.Listener.Addr().String()
+	gone := httptest.NewServer(http.NotFoundHandler())
+	closedAddr := gone.Listener.Addr().String()
+	gone.Close()
 	for _, tc := range []struct {
 		name  string
 		hook  func(*atomic.Int64) func(context.Context) (string, bool)
