@@ -289,7 +289,7 @@ func (h *Handler) installAssistant(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("from") == "welcome" {
 		v := h.welcomePage(r)
 		answer(v.Assistants)
-		renderStatus(w, r, status, welcomeView(h.auth.pageData(welcomeTitle, welcomeTitle), v), h.logger)
+		h.showWelcome(w, r, status, v)
 		return
 	}
 	v := h.settingsPage(r)

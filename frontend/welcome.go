@@ -20,7 +20,11 @@ const localNeo4jTimeout = 300 * time.Millisecond
 // run): what Engram is, where the memories are, one click to connect an
 // assistant and one to switch to Neo4j.
 func (h *Handler) welcome(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, welcomeView(h.auth.pageData("Welcome", welcomeTitle), h.welcomePage(r)))
+	h.showWelcome(w, r, http.StatusOK, h.welcomePage(r))
+}
+
+func (h *Handler) showWelcome(w http.ResponseWriter, r *http.Request, status int, v welcomePage) {
+	renderStatus(w, r, status, welcomeView(h.auth.pageData("Welcome", welcomeTitle), v), h.logger)
 }
 
 // welcomePage counts the memories while it looks for a local Neo4j, so the

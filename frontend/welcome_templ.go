@@ -261,7 +261,7 @@ func welcomeView(p pageData, v welcomePage) templ.Component {
 				}
 			}
 			if v.Storage != nil && v.Storage.Backend == "neo4j" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<p class=\"hint\"><a id=\"use-neo4j\" href=\"/settings#storage\">Storage settings</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<p class=\"hint\"><a id=\"storage-settings\" href=\"/settings#storage\">Storage settings</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -23,7 +23,7 @@ func TestWelcomePage(t *testing.T) {
 		t.Fatalf("status %d", page.status)
 	}
 	for _, want := range []string{
-		"Welcome to Engram", `aria-current="page">Get started`, "stays on this computer",
+		"<title>Welcome · Engram</title>", "Welcome to Engram", `aria-current="page">Get started`, "stays on this computer",
 		`<strong>2</strong> memories`, "SQLite file on this computer: <code>/data/engram.db</code>",
 		`id="install-claude-code"`, `id="install-cursor"`, `action="/settings/assistants/claude-code/install"`,
 		`name="from" value="welcome"`, `name="csrf" value="` + u.h.auth.csrf + `"`, "/home/me/.claude-code.json",
@@ -71,7 +71,8 @@ func TestWelcomePageSaysWhatIsMissing(t *testing.T) {
 		return "bolt://localhost:7687", true
 	}})
 	page = u.get("/welcome")
-	if !strings.Contains(page.body, "Neo4j database at <code>bolt://db:7687</code>") || strings.Contains(page.body, "Use Neo4j instead") {
+	if !strings.Contains(page.body, "Neo4j database at <code>bolt://db:7687</code>") || !strings.Contains(page.body, `id="storage-settings"`) ||
+		strings.Contains(page.body, "Use Neo4j instead") {
 		t.Error("the page on Neo4j does not say so, or still offers Neo4j")
 	}
 	if looked.Load() {
@@ -88,7 +89,7 @@ func TestWelcomeInstall(t *testing.T) {
 		status                int
 		want                  []string
 	}{
-		{"welcome", "claude-code", "welcome", 200, []string{"Welcome to Engram", `id="install-result-claude-code" role="status" class="result ok-box"`, "Installed into"}},
+		{"welcome", "claude-code", "welcome", 200, []string{"<title>Welcome · Engram</title>", `aria-current="page">Get started`, `id="install-result-claude-code" role="status" class="result ok-box"`, "Installed into"}},
 		{"welcome failure", "cursor", "welcome", 400, []string{"Welcome to Engram", `id="install-result-cursor" role="status" class="result error-box"`, "not valid JSON"}},
 		{"settings", "claude-code", "", 200, []string{`id="storage-form"`, `id="install-result-claude-code"`}},
 		{"unknown page is settings", "claude-code", "elsewhere", 200, []string{`id="storage-form"`, `id="install-result-claude-code"`}},
