@@ -143,7 +143,7 @@ func openServer(ctx context.Context, e *env, cfg *config.Config, token string) (
 	}
 	exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
 	srv, err := NewServer(storage.svc, cfg.Addr, token, e.logger, frontend.Options{
-		Storage: storage, Migrator: storage, Assistants: assistants{exe: exe},
+		Storage: storage, Migrator: storage, Assistants: assistants{exe: exe}, LocalNeo4j: localNeo4j(defaultNeo4jAddr),
 	})
 	if err != nil {
 		storage.close()

@@ -35,6 +35,11 @@ type Options struct {
 	// Assistants gives and installs the MCP config of assistants; nil
 	// hides the one-click install.
 	Assistants AssistantConfigurer
+	// LocalNeo4j looks for a Neo4j server on this machine and returns its
+	// URI (such as bolt://localhost:7687) when one answers, so the welcome
+	// page can offer it. It must return when ctx ends, which the page sets
+	// 300 ms ahead. nil: no looking.
+	LocalNeo4j func(ctx context.Context) (uri string, ok bool)
 }
 
 // StorageSettings is where the memories are kept.
@@ -143,6 +148,7 @@ func (h *Handler) routes() {
 	page("POST /memories/{id}/relationships", h.addRelationship)
 	page("POST /memories/{id}/relationships/delete", h.removeRelationship)
 	page("GET /overview", h.overview)
+	page("GET /welcome", h.welcome)
 	page("GET /settings", h.settings)
 	page("POST /settings/test", h.testConnection)
 	page("POST /settings/save", h.saveStorage)
