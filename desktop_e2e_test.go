@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
 )
 
 // The desktop app for real: the GUI build of engram under Xvfb with a D-Bus
@@ -27,7 +30,7 @@ import (
 
 // desktopTools are the programs the test drives the desktop with; the
 // packages are in build/install-deps.sh.
-var desktopTools = []string{"Xvfb", "openbox", "trayer", "xdotool", "xwininfo", "wmctrl", "xclip", "import", "dbus-run-session", "pkg-config"}
+var desktopTools = []string{"Xvfb", "openbox", "trayer", "xdotool", "xwininfo", "xdpyinfo", "wmctrl", "xclip", "import", "dbus-run-session", "pkg-config"}
 
 // desktopTags are the build tags of the desktop binary (see Makefile).
 const desktopTags = "desktop,production,webkit2_41"
@@ -94,15 +97,23 @@ func startXSession(t *testing.T) *xSession {
 	}
 	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", x.width, x.height), "-nolisten", "tcp")
 	xvfb.ExtraFiles = []*os.File{w}
+	var xlog safeBuffer
+	xvfb.Stderr = &xlog
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Xvfb's log:\n%s", xlog.String())
+		}
+	})
 	background(t, xvfb)
 	w.Close()
-	num := make([]byte, 16)
-	n, err := r.Read(num) // Xvfb writes the display number once it is ready
+	// Xvfb writes the display number and a newline once it is ready.
+	num, err := bufio.NewReader(r).ReadString('\n')
 	r.Close()
-	if err != nil || n == 0 {
+	if err != nil {
 		t.Fatalf("Xvfb did not start: %v", err)
 	}
-	x.display = ":" + strings.TrimSpace(string(num[:n]))
+	x.display = ":" + strings.TrimSpace(num)
+	waitUntil(t, 10*time.Second, "the X display "+x.display, func() bool { return x.command("xdpyinfo").Run() == nil })
 	background(t, x.command("openbox", "--sm-disable"))
 	background(t, x.command("trayer", "--edge", "bottom", "--align", "right", "--widthtype", "request",
 		"--height", "32", "--SetDockType", "true", "--transparent", "false"))
@@ -159,10 +170,22 @@ func (x *xSession) trayIcon(t *testing.T) (cx, cy int) {
 	return cx, cy
 }
 
-// windows returns the ids of the visible windows whose title matches name.
+// windows returns the ids of Engram's visible windows whose title matches
+// name: "^Engram$" is the main window, "^engram-desktop$" the tray's menu.
+// (The docked tray icon is titled Engram too, but its class is systray.)
 func (x *xSession) windows(name string) []string {
-	out, _ := x.command("xdotool", "search", "--all", "--onlyvisible", "--classname", "^engram-desktop$", "--name", name).Output()
-	return strings.Fields(string(out))
+	search := func(args ...string) []string {
+		out, _ := x.command("xdotool", append([]string{"search", "--onlyvisible"}, args...)...).Output()
+		return strings.Fields(string(out))
+	}
+	ours := search("--classname", "^engram-desktop$")
+	var ids []string
+	for _, id := range search("--name", name) {
+		if slices.Contains(ours, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // menuItem opens the tray menu and picks the n-th item that can be chosen
@@ -276,12 +299,15 @@ func TestDesktopApp(t *testing.T) {
 	var log safeBuffer
 	app := exec.Command("dbus-run-session", "--", bin)
 	app.Env, app.Stdout, app.Stderr = env, &log, &log
+	// D-Bus helpers may hold the output open after the app has gone.
+	app.WaitDelay = 5 * time.Second
 	launched := time.Now()
 	if err := app.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- app.Wait() }()
+	exited := make(chan struct{})
+	var exitErr error
+	go func() { exitErr = app.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		select {
 		case <-exited:
@@ -400,9 +426,9 @@ func TestDesktopApp(t *testing.T) {
 	// Quit stops the window, the server and the store, and loses nothing.
 	x.menuItem(t, itemQuit)
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("the app exited with %v", err)
+	case <-exited:
+		if exitErr != nil {
+			t.Fatalf("the app exited with %v", exitErr)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the app did not quit within 15 s")
@@ -460,7 +486,10 @@ func waitForMCP(t *testing.T, in *instance, timeout time.Duration) *client.Clien
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 				err = c.Start(ctx)
 				if err == nil {
-					_, err = c.Initialize(ctx, initializeRequest())
+					req := mcpgo.InitializeRequest{}
+					req.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+					req.Params.ClientInfo = mcpgo.Implementation{Name: "engram-desktop-e2e", Version: "1"}
+					_, err = c.Initialize(ctx, req)
 				}
 				cancel()
 				if err == nil {
@@ -482,7 +511,9 @@ func callErrorOrFailure(t *testing.T, c *client.Client) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res, err := c.CallTool(ctx, callRequest("get_memory_statistics", nil))
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = "get_memory_statistics"
+	res, err := c.CallTool(ctx, req)
 	if err != nil {
 		return err.Error()
 	}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/engramhq/engram/app/config"
@@ -72,11 +74,27 @@ func runWindow(ctx context.Context, e *env, args []string) error {
 		go readWindowCommands(e.stdin, commands, e.logger)
 	}
 	return runWindowUI(ctx, windowOptions{
-		Handler:   windowProxy(*addr, token, e.logger),
+		Handler:   startAt(*path, windowProxy(*addr, token, e.logger)),
 		StartPath: *path,
 		Commands:  commands,
 		Icon:      iconPNG(256, statusRunning),
 		Logger:    e.logger,
+	})
+}
+
+// startAt sends the window's first request, which is always for "/", on
+// to path, so the window opens there without loading the explorer first.
+// (The webview does not follow HTTP redirects of its own scheme: a meta
+// refresh does it.)
+func startAt(path string, next http.Handler) http.Handler {
+	var started atomic.Bool
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path != "/" && r.URL.Path == "/" && started.CompareAndSwap(false, true) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, `<!DOCTYPE html><meta http-equiv="refresh" content="0;url=%s"><title>Engram</title>`, html.EscapeString(path))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

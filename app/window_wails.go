@@ -34,12 +34,7 @@ func runWindowUI(ctx context.Context, o windowOptions) error {
 			go obeyTray(ctx, wctx, o.Commands)
 		},
 		OnDomReady: func(wctx context.Context) {
-			once.Do(func() {
-				o.Logger.Info("window ready", "page", o.StartPath)
-				if o.StartPath != "/" {
-					showPage(wctx, o.StartPath)
-				}
-			})
+			once.Do(func() { o.Logger.Info("window ready") })
 		},
 	})
 }
