@@ -117,11 +117,11 @@ func showRunningWindow(ctx context.Context, e *env, addr, token string) error {
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("Engram is already running but does not answer at %s (%v): quit it from its tray icon, or end the process, and start it again", addr, err)
+		return fmt.Errorf("an Engram is already running but does not answer at %s (%v): quit it from its tray icon, or end the process, and start it again", addr, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("Engram is already running but could not open its window (%s)", resp.Status)
+		return fmt.Errorf("an Engram is already running but could not open its window (%s)", resp.Status)
 	}
 	fmt.Fprintln(e.stderr, "engram: already running: showed its window")
 	return nil
