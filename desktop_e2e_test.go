@@ -445,6 +445,18 @@ func TestDesktopApp(t *testing.T) {
 	}
 }
 
+// TestDesktopWithoutDisplay: the desktop build without a display says so
+// and serves headless.
+func TestDesktopWithoutDisplay(t *testing.T) {
+	needDesktopTools(t)
+	in := newInstance(t).with("DISPLAY=", "WAYLAND_DISPLAY=")
+	log := in.start(t, buildDesktop(t))
+	if !strings.Contains(log.String(), "no display found") {
+		t.Errorf("the desktop build without a display did not say why it serves headless:\n%s", log.String())
+	}
+	initialize(t, in.httpClient(t))
+}
+
 // checkWebUIWindow checks that the window shows the web UI: a window named
 // Engram whose header is the UI's white bar over its light page colour.
 func checkWebUIWindow(t *testing.T, x *xSession, shot image.Image) {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/engramhq/engram/app/config"
 	"github.com/engramhq/engram/backend"
 	"github.com/engramhq/engram/frontend"
 )
@@ -402,4 +403,83 @@ func TestWindowProxy(t *testing.T) {
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), "Engram is not answering") {
 		t.Errorf("server gone: %d %.200s", resp.StatusCode, body)
 	}
+}
+
+func TestDesktopState(t *testing.T) {
+	for _, v := range []string{"ENGRAM_BACKEND", "ENGRAM_DB", "NEO4J_URI"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("ENGRAM_ADDR", "127.0.0.1:0")
+	autostartDir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", autostartDir)
+	cfg, err := config.LoadFrom(config.Directories{Config: t.TempDir(), Data: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{stderr: io.Discard, logger: slog.New(slog.DiscardHandler), getenv: os.Getenv}
+	srv, err := openServer(t.Context(), e, cfg, strings.Repeat("cd", 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDesktop(e, cfg, "token", srv)
+	if s := d.State(); s.Memories != -1 || !s.Reachable || s.Paused || !strings.HasPrefix(s.Store, "SQLite ") {
+		t.Fatalf("initial state %+v", s)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	watched := make(chan struct{})
+	go func() { d.watch(ctx); close(watched) }()
+	defer func() { cancel(); <-watched }()
+
+	waitFor := func(what string, ok func(trayState) bool) {
+		t.Helper()
+		deadline := time.Now().Add(3 * watchInterval)
+		for !ok(d.State()) {
+			select {
+			case <-d.Changed():
+			case <-time.After(100 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s: state %+v", what, d.State())
+			}
+		}
+	}
+	waitFor("the count", func(s trayState) bool { return s.Memories == 0 })
+	if _, _, err := srv.storage.svc.StoreMemory(t.Context(), backend.NewMemory{Type: backend.TypeGeneral, Title: "one", Content: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("one memory", func(s trayState) bool { return s.Memories == 1 })
+	// A write by another process (its own connection to the file) shows too.
+	other, err := openSQLite(t.Context(), cfg.SQLitePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := backend.NewService(other).StoreMemory(t.Context(), backend.NewMemory{Type: backend.TypeGeneral, Title: "two", Content: "y"}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	waitFor("two memories", func(s trayState) bool { return s.Memories == 2 && s.statusLine() == "Running · 2 memories" })
+
+	d.TogglePause()
+	if s := d.State(); !s.Paused || s.status() != statusPaused || !srv.mcpPaused.Load() {
+		t.Errorf("after Pause: %+v, server paused %v", s, srv.mcpPaused.Load())
+	}
+	d.TogglePause()
+	if s := d.State(); s.Paused || srv.mcpPaused.Load() {
+		t.Errorf("after Resume: %+v", s)
+	}
+
+	d.ToggleStartAtLogin()
+	if _, err := os.Stat(filepath.Join(autostartDir, "autostart", "engram.desktop")); err != nil || !d.State().StartAtLogin {
+		t.Errorf("start at login on: %v, state %v", err, d.State().StartAtLogin)
+	}
+	d.ToggleStartAtLogin()
+	if _, err := os.Stat(filepath.Join(autostartDir, "autostart", "engram.desktop")); !os.IsNotExist(err) || d.State().StartAtLogin {
+		t.Errorf("start at login off: %v", err)
+	}
+
+	// The store going away turns the icon red with the reason.
+	srv.close()
+	waitFor("the store to be unreachable", func(s trayState) bool {
+		return !s.Reachable && s.StoreError != "" && s.status() == statusUnreachable
+	})
 }
