@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/engramhq/engram/app/config"
@@ -132,14 +134,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 type engramServer struct {
 	*Server
 	storage *storageSettings
+	logger  *slog.Logger
 }
 
 // openServer opens the configured store and listens on cfg.Addr; close
 // closes the store once Run has returned.
 func openServer(ctx context.Context, e *env, cfg *config.Config, token string) (*engramServer, error) {
-	storage, err := newStorageSettings(ctx, cfg)
-	if err != nil {
-		return nil, err
+	storage := newServingStorage(ctx, cfg)
+	if err := storage.unopenedError(ctx); err != nil {
+		e.logger.Error(backend.ErrorMessage(err))
 	}
 	exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
 	srv, err := NewServer(storage.svc, cfg.Addr, token, e.logger, frontend.Options{
@@ -151,7 +154,18 @@ func openServer(ctx context.Context, e *env, cfg *config.Config, token string) (
 	}
 	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
 		"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
-	return &engramServer{Server: srv, storage: storage}, nil
+	return &engramServer{Server: srv, storage: storage, logger: e.logger}, nil
+}
+
+// Run serves until ctx ends, opening the configured store meanwhile if it
+// could not be opened at first.
+func (s *engramServer) Run(ctx context.Context) error {
+	var reopening sync.WaitGroup
+	defer reopening.Wait()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	reopening.Go(func() { s.storage.reopen(ctx, s.logger) })
+	return s.Server.Run(ctx)
 }
 
 func (s *engramServer) close() error { return s.storage.close() }
