@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"

@@ -43,7 +43,7 @@ func (u unopenedStore) FindPath(context.Context, string, string, int, []Relation
 	return nil, u.err
 }
 func (u unopenedStore) Subgraph(context.Context, SubgraphQuery) (*Graph, error) { return nil, u.err }
-func (u unopenedStore) Statistics(context.Context, int) (*Statistics, error)  { return nil, u.err }
+func (u unopenedStore) Statistics(context.Context, int) (*Statistics, error)    { return nil, u.err }
 func (u unopenedStore) RecentActivity(context.Context, ActivityQuery) (*Activity, error) {
 	return nil, u.err
 }
