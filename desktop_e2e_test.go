@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -275,10 +277,11 @@ const (
 
 // Colours of the status icons (app/icon.go) and of the web UI (app.css).
 var (
-	iconRunning = [3]uint8{0x4f, 0x46, 0xe5}
-	iconPaused  = [3]uint8{0x8a, 0x8f, 0x9c}
-	uiSurface   = [3]uint8{0xff, 0xff, 0xff}
-	uiPage      = [3]uint8{0xf7, 0xf7, 0xfb}
+	iconRunning     = [3]uint8{0x4f, 0x46, 0xe5}
+	iconPaused      = [3]uint8{0x8a, 0x8f, 0x9c}
+	iconUnreachable = [3]uint8{0xdc, 0x26, 0x26}
+	uiSurface       = [3]uint8{0xff, 0xff, 0xff}
+	uiPage          = [3]uint8{0xf7, 0xf7, 0xfb}
 )
 
 func TestDesktopApp(t *testing.T) {
@@ -295,30 +298,8 @@ func TestDesktopApp(t *testing.T) {
 	env := append(append([]string{}, in.env...), "DISPLAY="+x.display, "NO_AT_BRIDGE=1", "HOME="+home,
 		"PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"))
 
-	// Launch as a person would, inside a D-Bus session.
-	var log safeBuffer
-	app := exec.Command("dbus-run-session", "--", bin)
-	app.Env, app.Stdout, app.Stderr = env, &log, &log
-	// D-Bus helpers may hold the output open after the app has gone.
-	app.WaitDelay = 5 * time.Second
-	launched := time.Now()
-	if err := app.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var exitErr error
-	go func() { exitErr = app.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			app.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("the app's log:\n%s", log.String())
-		}
-	})
+	app := launchDesktop(t, bin, env)
+	log, exited, launched := app.log, app.exited, app.launched
 
 	// The MCP endpoint answers; the first run opens the welcome page.
 	c := waitForMCP(t, in, 20*time.Second)
@@ -379,12 +360,29 @@ func TestDesktopApp(t *testing.T) {
 	x.menuItem(t, itemStartAtLogin)
 	waitUntil(t, 5*time.Second, "the autostart entry to go", func() bool { _, err := os.Stat(autostartFile); return os.IsNotExist(err) })
 
-	// Open in browser opens the tokenised web UI link.
+	// Open in browser opens the web UI with a one-time sign-in link, not
+	// the token (a browser's command line is visible to other users).
 	x.menuItem(t, itemBrowser)
+	var link string
 	waitUntil(t, 5*time.Second, "the browser to be asked", func() bool {
 		b, _ := os.ReadFile(opened)
-		return strings.Contains(string(b), "http://"+in.addr+"/?token="+in.token(t))
+		link = strings.TrimSpace(string(b))
+		return strings.HasPrefix(link, "http://"+in.addr+"/?login=")
 	})
+	if strings.Contains(link, in.token(t)) {
+		t.Error("the browser was given the token")
+	}
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} { // it works once
+		jar, _ := cookiejar.New(nil)
+		resp, err := (&http.Client{Jar: jar}).Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("opening the browser's link, time %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
 
 	// Closing the window leaves the tray and the server running; Open
 	// Engram brings it back.
@@ -427,8 +425,8 @@ func TestDesktopApp(t *testing.T) {
 	x.menuItem(t, itemQuit)
 	select {
 	case <-exited:
-		if exitErr != nil {
-			t.Fatalf("the app exited with %v", exitErr)
+		if app.exitErr != nil {
+			t.Fatalf("the app exited with %v", app.exitErr)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the app did not quit within 15 s")
@@ -455,6 +453,61 @@ func TestDesktopWithoutDisplay(t *testing.T) {
 		t.Errorf("the desktop build without a display did not say why it serves headless:\n%s", log.String())
 	}
 	initialize(t, in.httpClient(t))
+}
+
+// desktopApp is a running desktop app and its output.
+type desktopApp struct {
+	log      *safeBuffer
+	launched time.Time
+	exited   chan struct{} // closed when it has exited, with exitErr
+	exitErr  error
+}
+
+// launchDesktop starts the app as a person's session would, inside a D-Bus
+// session, and kills it when the test ends if it is still running.
+func launchDesktop(t *testing.T, bin string, env []string) *desktopApp {
+	t.Helper()
+	app := &desktopApp{log: &safeBuffer{}, exited: make(chan struct{})}
+	cmd := exec.Command("dbus-run-session", "--", bin)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, app.log, app.log
+	// D-Bus helpers may hold the output open after the app has gone.
+	cmd.WaitDelay = 5 * time.Second
+	app.launched = time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { app.exitErr = cmd.Wait(); close(app.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-app.exited:
+		default:
+			cmd.Process.Kill()
+			<-app.exited
+		}
+		if t.Failed() {
+			t.Logf("the app's log:\n%s", app.log.String())
+		}
+	})
+	return app
+}
+
+// TestDesktopStoreUnreachable: with its Neo4j down the app still starts;
+// the icon turns red, the menu and every call say why.
+func TestDesktopStoreUnreachable(t *testing.T) {
+	needDesktopTools(t)
+	bin := buildDesktop(t)
+	x := startXSession(t)
+	in := newInstance(t).with("ENGRAM_BACKEND=neo4j", "NEO4J_URI=bolt://"+freeAddr(t))
+	launchDesktop(t, bin, append(append([]string{}, in.env...), "DISPLAY="+x.display, "NO_AT_BRIDGE=1", "HOME="+t.TempDir()))
+	c := waitForMCP(t, in, 30*time.Second)
+	if msg := callError(t, c, "get_memory_statistics", nil); !strings.Contains(msg, "could not be opened") {
+		t.Errorf("a call without the store: %q", msg)
+	}
+	cx, cy := x.trayIcon(t)
+	icon := image.Rect(cx-16, cy-15, cx+16, cy+15)
+	waitUntil(t, 10*time.Second, "the red icon", func() bool {
+		return colourShare(x.screenshot(t, "desktop-store-unreachable"), icon, iconUnreachable) > 0.05
+	})
 }
 
 // checkWebUIWindow checks that the window shows the web UI: a window named

@@ -249,9 +249,10 @@ func (d *desktop) ShowWindow(path string) error {
 	return err
 }
 
-// OpenInBrowser opens the web UI in the default browser.
+// OpenInBrowser opens the web UI in the default browser with a one-time
+// sign-in link: the browser's command line is visible to other users.
 func (d *desktop) OpenInBrowser() {
-	if err := browser.OpenURL(webUIURL(d.srv.Addr(), d.token)); err != nil {
+	if err := browser.OpenURL(d.srv.SignInURL("/")); err != nil {
 		d.notice("Cannot open a browser: " + err.Error())
 	}
 }

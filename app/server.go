@@ -58,6 +58,10 @@ func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger, ui
 	return s, nil
 }
 
+// SignInURL is the web UI's address at path with a one-time code that
+// signs a browser in (see frontend.Handler.SignInLink).
+func (s *Server) SignInURL(path string) string { return "http://" + s.Addr() + s.ui.SignInLink(path) }
+
 // UIURL is the web UI's address with the token, to open once.
 func (s *Server) UIURL(token string) string { return webUIURL(s.Addr(), token) }
 

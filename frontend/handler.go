@@ -125,6 +125,13 @@ func New(svc *backend.Service, opts Options) *Handler {
 	return h
 }
 
+// SignInLink returns path with a one-time code that signs a browser in:
+// it works once, within a minute, and unlike the token it may be handed to
+// another program on its command line.
+func (h *Handler) SignInLink(path string) string {
+	return path + "?login=" + h.auth.loginCode()
+}
+
 // Close stops background work and waits for it.
 func (h *Handler) Close() {
 	h.stop()
