@@ -44,7 +44,7 @@ var (
 )
 
 // buildDesktop builds the GUI binary once per test run.
-func buildDesktop(t *testing.T) string {
+func buildDesktop(t testing.TB) string {
 	t.Helper()
 	desktopBinOnce.Do(func() {
 		desktopBin = filepath.Join(filepath.Dir(engramBin), "engram-desktop")
@@ -62,7 +62,7 @@ func buildDesktop(t *testing.T) string {
 
 // needDesktopTools skips the test when the GUI tools are missing, or fails
 // it where they are required (make test sets ENGRAM_TEST_DESKTOP_REQUIRED).
-func needDesktopTools(t *testing.T) {
+func needDesktopTools(t testing.TB) {
 	t.Helper()
 	var missing []string
 	for _, tool := range desktopTools {
@@ -90,7 +90,7 @@ type xSession struct {
 	height  int
 }
 
-func startXSession(t *testing.T) *xSession {
+func startXSession(t testing.TB) *xSession {
 	t.Helper()
 	x := &xSession{width: 1600, height: 1000}
 	r, w, err := os.Pipe()
@@ -130,7 +130,7 @@ func (x *xSession) command(name string, args ...string) *exec.Cmd {
 }
 
 // run runs a program on this display and returns its output.
-func (x *xSession) run(t *testing.T, name string, args ...string) string {
+func (x *xSession) run(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	out, err := x.command(name, args...).Output()
 	if err != nil {
@@ -140,7 +140,7 @@ func (x *xSession) run(t *testing.T, name string, args ...string) string {
 }
 
 // background starts cmd and kills it when the test ends.
-func background(t *testing.T, cmd *exec.Cmd) {
+func background(t testing.TB, cmd *exec.Cmd) {
 	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", cmd.Path, err)
@@ -155,7 +155,7 @@ var trayIconLine = regexp.MustCompile(`\("systray" "systray"\)\s+(\d+)x(\d+)\+-?
 
 // trayIcon returns the centre of Engram's icon in the tray host, once it
 // is there.
-func (x *xSession) trayIcon(t *testing.T) (cx, cy int) {
+func (x *xSession) trayIcon(t testing.TB) (cx, cy int) {
 	t.Helper()
 	waitUntil(t, 15*time.Second, "the tray icon to be docked in the tray host", func() bool {
 		m := trayIconLine.FindStringSubmatch(x.run(t, "xwininfo", "-root", "-tree"))
@@ -192,7 +192,7 @@ func (x *xSession) windows(name string) []string {
 
 // menuItem opens the tray menu and picks the n-th item that can be chosen
 // (disabled status lines are skipped), with the keyboard as a person might.
-func (x *xSession) menuItem(t *testing.T, n int) {
+func (x *xSession) menuItem(t testing.TB, n int) {
 	t.Helper()
 	x.openMenu(t)
 	keys := []string{"key", "--delay", "60"}
@@ -204,7 +204,7 @@ func (x *xSession) menuItem(t *testing.T, n int) {
 }
 
 // openMenu clicks the tray icon and waits for its menu.
-func (x *xSession) openMenu(t *testing.T) {
+func (x *xSession) openMenu(t testing.TB) {
 	t.Helper()
 	cx, cy := x.trayIcon(t)
 	x.run(t, "xdotool", "mousemove", strconv.Itoa(cx), strconv.Itoa(cy), "click", "1")
@@ -213,7 +213,7 @@ func (x *xSession) openMenu(t *testing.T) {
 
 // screenshot saves the whole screen under test-output/screenshots and
 // returns it.
-func (x *xSession) screenshot(t *testing.T, name string) image.Image {
+func (x *xSession) screenshot(t testing.TB, name string) image.Image {
 	t.Helper()
 	data, err := x.command("import", "-window", "root", "png:-").Output()
 	if err != nil {
@@ -233,7 +233,7 @@ func (x *xSession) screenshot(t *testing.T, name string) image.Image {
 	return img
 }
 
-func waitUntil(t *testing.T, timeout time.Duration, what string, ok func() bool) {
+func waitUntil(t testing.TB, timeout time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !ok() {
@@ -465,7 +465,7 @@ type desktopApp struct {
 
 // launchDesktop starts the app as a person's session would, inside a D-Bus
 // session, and kills it when the test ends if it is still running.
-func launchDesktop(t *testing.T, bin string, env []string) *desktopApp {
+func launchDesktop(t testing.TB, bin string, env []string) *desktopApp {
 	t.Helper()
 	app := &desktopApp{log: &safeBuffer{}, exited: make(chan struct{})}
 	cmd := exec.Command("dbus-run-session", "--", bin)
@@ -512,7 +512,7 @@ func TestDesktopStoreUnreachable(t *testing.T) {
 
 // checkWebUIWindow checks that the window shows the web UI: a window named
 // Engram whose header is the UI's white bar over its light page colour.
-func checkWebUIWindow(t *testing.T, x *xSession, shot image.Image) {
+func checkWebUIWindow(t testing.TB, x *xSession, shot image.Image) {
 	t.Helper()
 	ids := x.windows("^Engram$")
 	if len(ids) != 1 {
@@ -539,7 +539,7 @@ func checkWebUIWindow(t *testing.T, x *xSession, shot image.Image) {
 }
 
 // waitForMCP connects an MCP client over HTTP once the endpoint answers.
-func waitForMCP(t *testing.T, in *instance, timeout time.Duration) *client.Client {
+func waitForMCP(t testing.TB, in *instance, timeout time.Duration) *client.Client {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -572,7 +572,7 @@ func waitForMCP(t *testing.T, in *instance, timeout time.Duration) *client.Clien
 }
 
 // callErrorOrFailure makes a call expected to be refused and returns why.
-func callErrorOrFailure(t *testing.T, c *client.Client) string {
+func callErrorOrFailure(t testing.TB, c *client.Client) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -587,4 +587,33 @@ func callErrorOrFailure(t *testing.T, c *client.Client) string {
 	}
 	t.Fatal("a call while paused succeeded")
 	return ""
+}
+
+// BenchmarkDesktopStartup measures a first start of the desktop app: from
+// launch to an MCP endpoint that answers initialize, and to a window whose
+// page has loaded (ms_to_mcp, ms_to_window). Each round quits through the
+// tray menu.
+func BenchmarkDesktopStartup(b *testing.B) {
+	needDesktopTools(b)
+	bin := buildDesktop(b)
+	x := startXSession(b)
+	var toMCP, toWindow time.Duration
+	for range b.N {
+		in := newInstance(b)
+		app := launchDesktop(b, bin, append(append([]string{}, in.env...), "DISPLAY="+x.display, "NO_AT_BRIDGE=1", "HOME="+b.TempDir()))
+		c := waitForMCP(b, in, 30*time.Second)
+		toMCP += time.Since(app.launched)
+		c.Close() // before the server goes
+		for !strings.Contains(app.log.String(), "window ready") {
+			if time.Since(app.launched) > 30*time.Second {
+				b.Fatalf("no window after 30 s:\n%s", app.log.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		toWindow += time.Since(app.launched)
+		x.menuItem(b, itemQuit)
+		<-app.exited
+	}
+	b.ReportMetric(float64(toMCP.Milliseconds())/float64(b.N), "ms_to_mcp")
+	b.ReportMetric(float64(toWindow.Milliseconds())/float64(b.N), "ms_to_window")
 }
