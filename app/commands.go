@@ -106,17 +106,24 @@ func (e *env) loadConfig() (*config.Config, error) {
 	return cfg, err
 }
 
+// loadConfigAndToken reads the configuration and the local token, which
+// every command that serves or reaches a server needs.
+func (e *env) loadConfigAndToken() (*config.Config, string, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, "", err
+	}
+	token, err := config.Token(cfg.Dir)
+	return cfg, token, err
+}
+
 func mcpEndpoint(cfg *config.Config) string { return "http://" + cfg.Addr + "/mcp" }
 
 func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parseArgs(e.flags("serve"), args, 0, 0, "takes no arguments"); err != nil {
 		return err
 	}
-	cfg, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	token, err := config.Token(cfg.Dir)
+	cfg, token, err := e.loadConfigAndToken()
 	if err != nil {
 		return err
 	}

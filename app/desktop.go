@@ -54,11 +54,7 @@ func runDesktop(ctx context.Context, e *env, args []string) error {
 		return runServe(ctx, e, nil)
 	}
 	start := time.Now()
-	cfg, err := e.loadConfig()
-	if err != nil {
-		return err
-	}
-	token, err := config.Token(cfg.Dir)
+	cfg, token, err := e.loadConfigAndToken()
 	if err != nil {
 		return err
 	}

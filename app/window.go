@@ -15,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/engramhq/engram/app/config"
 	"github.com/engramhq/engram/mcp"
 )
 
@@ -55,16 +54,12 @@ func runWindow(ctx context.Context, e *env, args []string) error {
 	if !hasDisplay(e.getenv) {
 		return errors.New("no display to open a window on (DISPLAY and WAYLAND_DISPLAY are unset); open the web UI in a browser instead: engram serve prints its link")
 	}
-	cfg, err := e.loadConfig()
+	cfg, token, err := e.loadConfigAndToken()
 	if err != nil {
 		return err
 	}
 	if *addr == "" {
 		*addr = cfg.Addr
-	}
-	token, err := config.Token(cfg.Dir)
-	if err != nil {
-		return err
 	}
 	if !mcp.Probe(ctx, "http://"+*addr+"/mcp", token) {
 		return fmt.Errorf("no Engram answers at %s: start the app (engram) or engram serve first", *addr)
