@@ -510,6 +510,32 @@ func TestDesktopStoreUnreachable(t *testing.T) {
 	})
 }
 
+// TestDesktopOnRunningServe: with an "engram serve" already on the port,
+// engram opens a window on it instead of failing, and ends with the window.
+func TestDesktopOnRunningServe(t *testing.T) {
+	needDesktopTools(t)
+	bin := buildDesktop(t)
+	x := startXSession(t)
+	in := newInstance(t)
+	in.serve(t)
+	app := launchDesktop(t, bin, append(append([]string{}, in.env...), "DISPLAY="+x.display, "NO_AT_BRIDGE=1", "HOME="+t.TempDir()))
+	waitUntil(t, 30*time.Second, "a window on the running server", func() bool {
+		return strings.Contains(app.log.String(), "msg=page path=/ status=200") && len(x.windows("^Engram$")) == 1
+	})
+	if !strings.Contains(app.log.String(), "already runs at "+in.addr) {
+		t.Errorf("engram did not say it uses the running server:\n%s", app.log.String())
+	}
+	x.run(t, "wmctrl", "-c", "Engram")
+	select {
+	case <-app.exited:
+		if app.exitErr != nil {
+			t.Errorf("closing the window: %v", app.exitErr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("engram did not end with its window")
+	}
+}
+
 // checkWebUIWindow checks that the window shows the web UI: a window named
 // Engram whose header is the UI's white bar over its light page colour.
 func checkWebUIWindow(t testing.TB, x *xSession, shot image.Image) {
