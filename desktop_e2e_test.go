@@ -282,6 +282,7 @@ var (
 	iconUnreachable = [3]uint8{0xdc, 0x26, 0x26}
 	uiSurface       = [3]uint8{0xff, 0xff, 0xff}
 	uiPage          = [3]uint8{0xf7, 0xf7, 0xfb}
+	solutionGreen   = [3]uint8{0x16, 0xa3, 0x4a}
 )
 
 func TestDesktopApp(t *testing.T) {
@@ -397,7 +398,19 @@ func TestDesktopApp(t *testing.T) {
 		return strings.Count(log.String(), "window ready") == 2 && len(x.windows("^Engram$")) == 1
 	})
 	time.Sleep(500 * time.Millisecond)
-	checkWebUIWindow(t, x, x.screenshot(t, "desktop-window"))
+	before := x.screenshot(t, "desktop-window")
+	checkWebUIWindow(t, x, before)
+
+	// Live updates reach the window: memories stored by an assistant
+	// appear in the explorer without a reload (solution nodes are green).
+	graph := windowRect(t, x)
+	green := colourShare(before, graph, solutionGreen)
+	for i := range 6 {
+		call(t, c, "store_memory", map[string]any{"type": "solution", "title": fmt.Sprintf("Live %d", i), "content": "appears in the open window"})
+	}
+	waitUntil(t, 15*time.Second, "the new memories in the window", func() bool {
+		return colourShare(x.screenshot(t, "desktop-live-update"), graph, solutionGreen) > 2*green+0.0005
+	})
 
 	// Starting Engram again shows the running app's window instead of a
 	// second server.
@@ -540,6 +553,20 @@ func TestDesktopOnRunningServe(t *testing.T) {
 // Engram whose header is the UI's white bar over its light page colour.
 func checkWebUIWindow(t testing.TB, x *xSession, shot image.Image) {
 	t.Helper()
+	r := windowRect(t, x)
+	header := image.Rect(r.Min.X, r.Min.Y+5, r.Max.X, r.Min.Y+40)
+	page := image.Rect(r.Min.X, r.Min.Y+100, r.Max.X, r.Max.Y)
+	if s := colourShare(shot, header, uiSurface); s < 0.6 {
+		t.Errorf("the window's top is %.0f%% the UI's header white, want most of it", s*100)
+	}
+	if s := colourShare(shot, page, uiPage); s < 0.3 {
+		t.Errorf("the window's body is %.0f%% the UI's page colour, want a large part", s*100)
+	}
+}
+
+// windowRect is where the one Engram window is on the screen.
+func windowRect(t testing.TB, x *xSession) image.Rectangle {
+	t.Helper()
 	ids := x.windows("^Engram$")
 	if len(ids) != 1 {
 		t.Fatalf("%d Engram windows, want 1", len(ids))
@@ -553,15 +580,7 @@ func checkWebUIWindow(t testing.TB, x *xSession, shot image.Image) {
 		v, _ := strconv.Atoi(m[1])
 		return v
 	}
-	wx, wy, ww, wh := val("X"), val("Y"), val("WIDTH"), val("HEIGHT")
-	header := image.Rect(wx, wy+5, wx+ww, wy+40)
-	page := image.Rect(wx, wy+100, wx+ww, wy+wh)
-	if s := colourShare(shot, header, uiSurface); s < 0.6 {
-		t.Errorf("the window's top is %.0f%% the UI's header white, want most of it", s*100)
-	}
-	if s := colourShare(shot, page, uiPage); s < 0.3 {
-		t.Errorf("the window's body is %.0f%% the UI's page colour, want a large part", s*100)
-	}
+	return image.Rect(val("X"), val("Y"), val("X")+val("WIDTH"), val("Y")+val("HEIGHT"))
 }
 
 // waitForMCP connects an MCP client over HTTP once the endpoint answers.
