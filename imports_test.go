@@ -116,3 +116,55 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// guiImports are the GUI libraries and the one file each may be imported
+// from (behind the desktop build tag), so that everything else builds and
+// tests without cgo or GUI libraries.
+var guiImports = map[string]string{
+	"github.com/wailsapp/wails/":     "app/window_wails.go",
+	"github.com/getlantern/systray": "app/tray_systray.go",
+}
+
+func TestGUIImportsStayInTheirFile(t *testing.T) {
+	fset := token.NewFileSet()
+	found := map[string]bool{}
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly|parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p := strings.Trim(imp.Path.Value, `"`)
+			for prefix, only := range guiImports {
+				if !strings.HasPrefix(p, prefix) {
+					continue
+				}
+				if filepath.ToSlash(path) != only {
+					t.Errorf("%s imports %s: only %s may", path, p, only)
+				}
+				found[only] = true
+				if len(f.Comments) == 0 || !strings.HasPrefix(f.Comments[0].List[0].Text, "//go:build desktop") {
+					t.Errorf("%s imports %s without the //go:build desktop line", path, p)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, only := range guiImports {
+		if !found[only] {
+			t.Errorf("%s imports no GUI library: is the desktop app still there?", only)
+		}
+	}
+}
