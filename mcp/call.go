@@ -81,8 +81,8 @@ type callSession struct {
 	sess  *stdioSession
 
 	mu sync.Mutex // guards the fields below
-	// inflight cancels the calls being served, by request id as mcp-go
-	// formats it, for notifications/cancelled.
+	// inflight cancels the calls being served, by their id as received,
+	// for notifications/cancelled.
 	inflight map[string]context.CancelFunc
 	// lastMeta and lastInfo remember the last _meta decoded: a client sends
 	// the same one with every request.
@@ -123,7 +123,7 @@ func (c *callSession) serve(ctx context.Context, line []byte) (answer []byte, se
 
 	ctx, cancel := context.WithCancel(mcpserver.WithRequestProtocolInfo(ctx, info))
 	defer cancel()
-	key := requestKey(msg.ID)
+	key := string(msg.ID)
 	c.mu.Lock()
 	c.inflight[key] = cancel
 	c.mu.Unlock()
@@ -224,8 +224,8 @@ func numbersFit(v json.RawMessage) bool {
 	return true
 }
 
-// requestKey is id as mcp-go keys its requests in flight, so that a
-// notifications/cancelled names it the same way.
+// requestKey is id as mcp-go keys its requests in flight: a
+// notifications/cancelled names a request the same way.
 func requestKey(id json.RawMessage) string { return fmt.Sprint(idValue(id)) }
 
 // protocolInfo reads the request's _meta as mcp-go does. ok is false for
@@ -293,13 +293,13 @@ func (c *callSession) cancel(line []byte) {
 	if json.Unmarshal(line, &note) != nil || note.Method != string(mcpgo.MethodNotificationCancelled) || note.Params.RequestID == nil {
 		return
 	}
-	key := fmt.Sprint(note.Params.RequestID)
+	want := fmt.Sprint(note.Params.RequestID)
 	c.mu.Lock()
-	cancel := c.inflight[key]
-	delete(c.inflight, key)
-	c.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	defer c.mu.Unlock()
+	for id, cancel := range c.inflight {
+		if requestKey(json.RawMessage(id)) == want {
+			cancel()
+		}
 	}
 }
 

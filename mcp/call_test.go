@@ -147,24 +147,27 @@ func TestFastCallRecovers(t *testing.T) {
 }
 
 // TestFastCallCancel: notifications/cancelled ends a call the fast path
-// serves, like mcp-go ends its own.
+// serves, like mcp-go ends its own: the request id matched as mcp-go
+// matches it.
 func TestFastCallCancel(t *testing.T) {
-	started := make(chan struct{})
-	wait := func(ctx context.Context, _ mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
-		close(started)
-		<-ctx.Done()
-		return mcpgo.NewToolResultError(ctx.Err().Error()), nil
-	}
-	c := newCallSession(&callTable{handlers: map[string]mcpserver.ToolHandlerFunc{"wait": wait}}, newStdioSession())
-	done := make(chan []byte)
-	go func() {
-		b, _ := c.serve(context.Background(), []byte(`{"jsonrpc":"2.0","id":"w1","method":"tools/call","params":{"name":"wait"}}`))
-		done <- b
-	}()
-	<-started
-	c.cancel([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"w1"}}`))
-	if got := string(<-done); !strings.Contains(got, "context canceled") {
-		t.Errorf("answer %s, want the call canceled", got)
+	for _, c := range []struct{ id, requestID string }{{`"w1"`, `"w1"`}, {`7`, `7`}, {`7`, `7.0`}} {
+		started := make(chan struct{})
+		wait := func(ctx context.Context, _ mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
+			close(started)
+			<-ctx.Done()
+			return mcpgo.NewToolResultError(ctx.Err().Error()), nil
+		}
+		calls := newCallSession(&callTable{handlers: map[string]mcpserver.ToolHandlerFunc{"wait": wait}}, newStdioSession())
+		done := make(chan []byte)
+		go func() {
+			b, _ := calls.serve(context.Background(), []byte(`{"jsonrpc":"2.0","id":`+c.id+`,"method":"tools/call","params":{"name":"wait"}}`))
+			done <- b
+		}()
+		<-started
+		calls.cancel([]byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":` + c.requestID + `}}`))
+		if got := string(<-done); !strings.Contains(got, "context canceled") {
+			t.Errorf("call %s, cancel %s: answer %s, want the call canceled", c.id, c.requestID, got)
+		}
 	}
 }
 
