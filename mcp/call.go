@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
+	"weak"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -25,8 +27,8 @@ import (
 // fastCalls are the servers built by NewServer, with what serving their
 // tool calls directly needs. Only NewServer's servers qualify: a server
 // with hooks, validators or middleware beyond recovery must go through
-// mcp-go. A process builds one or two.
-var fastCalls sync.Map // *mcpserver.MCPServer -> *callTable
+// mcp-go. Entries go when their server is collected.
+var fastCalls sync.Map // weak.Pointer[mcpserver.MCPServer] -> *callTable
 
 // callTable is what serving a server's tool calls takes.
 type callTable struct {
@@ -49,13 +51,15 @@ func registerFastCalls(s *mcpserver.MCPServer, version string) {
 	if err != nil {
 		panic(fmt.Sprintf("mcp: encode the server's _meta: %v", err))
 	}
-	fastCalls.Store(s, &callTable{handlers: handlers, serverMeta: b})
+	key := weak.Make(s)
+	fastCalls.Store(key, &callTable{handlers: handlers, serverMeta: b})
+	runtime.AddCleanup(s, func(key weak.Pointer[mcpserver.MCPServer]) { fastCalls.Delete(key) }, key)
 }
 
 // callsOf returns the call table of s, or nil when mcp-go must handle all
 // of its messages.
 func callsOf(s *mcpserver.MCPServer) *callTable {
-	if t, ok := fastCalls.Load(s); ok {
+	if t, ok := fastCalls.Load(weak.Make(s)); ok {
 		return t.(*callTable)
 	}
 	return nil

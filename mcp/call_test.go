@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"runtime"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+	"weak"
 
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -185,5 +188,24 @@ func TestNumbersFit(t *testing.T) {
 		if got := numbersFit(json.RawMessage(c.in)); got != c.want {
 			t.Errorf("numbersFit(%s) = %v, want %v", c.in, got, c.want)
 		}
+	}
+}
+
+// TestFastCallsForgetCollectedServers: the table of a server no longer in
+// use goes with it.
+func TestFastCallsForgetCollectedServers(t *testing.T) {
+	key := weak.Make(NewServer(newService(t), "test", nil))
+	if _, ok := fastCalls.Load(key); !ok {
+		t.Fatal("NewServer did not register its calls")
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		runtime.GC()
+		if _, ok := fastCalls.Load(key); !ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the calls of a collected server are still registered")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
