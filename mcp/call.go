@@ -19,9 +19,9 @@ import (
 // mcp-go's generic message handling decodes each one about eight times
 // (the envelope, the protocol metadata twice, the request, the metadata
 // again, the arguments twice) and encodes the result through a map: about
-// a third of the CPU time of a small store_memory. A caller handles them
-// here instead, decoding the message once, and passes anything else, or
-// anything unusual about a call, to mcp-go. The answers are the same byte
+// a third of the CPU time of a small store_memory. The stdio transport
+// serves them here instead, decoding the message once, and passes anything
+// else, or anything unusual about a call, to mcp-go. The answers are the same byte
 // for byte: TestFastCallsAnswerAsMCPGo holds the two paths to that.
 
 // fastCalls are the servers built by NewServer, with what serving their

@@ -25,7 +25,9 @@ import (
 // turn on and handles the message itself. A request so starts without a
 // goroutine switch, while later messages (a cancel, a concurrent call) are
 // still read and served alongside it; and a worker's stack, grown once by
-// the deep SQLite calls, is not grown again for every message.
+// the deep SQLite calls, is not grown again for every message. Calls of the
+// tools of a server built by NewServer skip mcp-go's message layer too
+// (call.go).
 func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out io.Writer) error {
 	sess := newStdioSession()
 	if err := s.RegisterSession(ctx, sess); err != nil {
