@@ -37,6 +37,7 @@ var fastCallCases = []struct {
 	{"NotFound", `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get_memory","arguments":{"memory_id":"nope"}}}`, true},
 	{"BadArgs", `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"store_memory","arguments":{"type":"nonsense","titel":"x","importance":"high"}}}`, true},
 	{"HTMLInText", `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"store_memory","arguments":{"type":"general","title":"<b>&</b>","content":"x\u2028y"}}}`, true},
+	{"RecentWithEscapes", `{"jsonrpc":"2.0","id":"r","method":"tools/call","params":{"_meta":` + modernMeta + `,"name":"get_recent_activity","arguments":{}}}`, true},
 	{"NullArgs", `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"store_memory","arguments":null}}`, true},
 	{"NoArgs", `{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"get_memory_statistics"}}`, true},
 	{"StringArgs", `{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"store_memory","arguments":"x"}}`, true},
