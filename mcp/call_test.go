@@ -71,49 +71,14 @@ var volatile = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 // stdio transport's fast path, and wants the same answers, byte for byte
 // but for generated ids and times, and the same session afterwards.
 func TestFastCallsAnswerAsMCPGo(t *testing.T) {
-	type side struct {
-		srv   *mcpserver.MCPServer
-		sess  *stdioSession
-		ctx   context.Context
-		calls *callSession
-		id    string
-	}
-	newSide := func() *side {
-		svc := newService(t)
-		m, _, err := svc.StoreMemory(t.Context(), backend.NewMemory{Type: "general", Title: "seed", Content: "seed text"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := NewServer(svc, "test", nil)
-		sess := newStdioSession()
-		return &side{srv: s, sess: sess, ctx: s.WithContext(t.Context(), sess), calls: newCallSession(callsOf(s), sess), id: m.ID}
-	}
-	viaMCPGo, viaFast := newSide(), newSide()
-	answer := func(s *side, msg string, fast bool) (string, bool) {
-		line := []byte(strings.ReplaceAll(msg, "{id}", s.id))
-		if fast {
-			if b, served := s.calls.serve(s.ctx, line); served {
-				return string(b), true
-			}
-		}
-		res := s.srv.HandleMessage(s.ctx, line)
-		if res == nil {
-			return "", false
-		}
-		b, err := json.Marshal(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b), false
-	}
+	viaMCPGo, viaFast := newCallSide(t), newCallSide(t)
 	for _, c := range fastCallCases {
 		t.Run(c.name, func(t *testing.T) {
-			want, _ := answer(viaMCPGo, c.msg, false)
-			got, served := answer(viaFast, c.msg, true)
+			want, _ := viaMCPGo.answer(t, c.msg, false)
+			got, served := viaFast.answer(t, c.msg, true)
 			if served != c.fast {
 				t.Errorf("served by the fast path: %v, want %v", served, c.fast)
 			}
-			want, got = volatile.ReplaceAllString(want, "X"), volatile.ReplaceAllString(got, "X")
 			if got != want {
 				t.Errorf("answer differs from mcp-go's:\n got %s\nwant %s", got, want)
 			}
@@ -128,6 +93,63 @@ func TestFastCallsAnswerAsMCPGo(t *testing.T) {
 	if a, b := viaMCPGo.sess.Initialized(), viaFast.sess.Initialized(); a != b {
 		t.Errorf("session initialized %v, want %v", b, a)
 	}
+}
+
+// FuzzFastCallsAnswerAsMCPGo: whatever the message, the fast path answers
+// it as mcp-go does, or leaves it to mcp-go.
+func FuzzFastCallsAnswerAsMCPGo(f *testing.F) {
+	for _, c := range fastCallCases {
+		f.Add(c.msg)
+	}
+	viaMCPGo, viaFast := newCallSide(f), newCallSide(f)
+	f.Fuzz(func(t *testing.T, msg string) {
+		want, _ := viaMCPGo.answer(t, msg, false)
+		if got, _ := viaFast.answer(t, msg, true); got != want {
+			t.Errorf("answer to %s differs from mcp-go's:\n got %s\nwant %s", msg, got, want)
+		}
+	})
+}
+
+// callSide is a server over a store holding one memory, and a session on
+// it, for comparing the answers of the fast path and of mcp-go.
+type callSide struct {
+	srv   *mcpserver.MCPServer
+	sess  *stdioSession
+	ctx   context.Context
+	calls *callSession
+	id    string // of the stored memory
+}
+
+func newCallSide(t testing.TB) *callSide {
+	svc := newService(t)
+	m, _, err := svc.StoreMemory(t.Context(), backend.NewMemory{Type: "general", Title: "seed", Content: "seed text"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(svc, "test", nil)
+	sess := newStdioSession()
+	return &callSide{srv: s, sess: sess, ctx: s.WithContext(context.Background(), sess), calls: newCallSession(callsOf(s), sess), id: m.ID}
+}
+
+// answer sends msg, with {id} replaced by the stored memory's id, through
+// the fast path if fast is set and it serves msg, else through mcp-go. It
+// returns the answer with generated ids and times masked.
+func (s *callSide) answer(t testing.TB, msg string, fast bool) (answer string, served bool) {
+	line := []byte(strings.ReplaceAll(msg, "{id}", s.id))
+	if fast {
+		if b, served := s.calls.serve(s.ctx, line); served {
+			return volatile.ReplaceAllString(string(b), "X"), true
+		}
+	}
+	res := s.srv.HandleMessage(s.ctx, line)
+	if res == nil {
+		return "", false
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return volatile.ReplaceAllString(string(b), "X"), false
 }
 
 // TestFastCallRecovers: a handler's panic answers as mcp-go's WithRecovery
