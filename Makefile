@@ -8,20 +8,57 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build run test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean e2e graph graph-check templ neo4j-start neo4j-stop
+.PHONY: all build build-desktop build-headless run install cross test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean e2e graph graph-check templ neo4j-start neo4j-stop
 
 all: build
 
-## build: the engram binary (CLI, stdio and HTTP MCP, embedded store)
-build:
+# The desktop build (tray + Wails window) needs cgo, GTK 3, WebKitGTK 4.1 and
+# Ayatana AppIndicator (build/install-deps.sh installs them); without them
+# the build is headless: CLI, stdio and HTTP MCP, web UI, both stores.
+DESKTOP_TAGS := desktop,production,webkit2_41
+GUI_LIBS     := gtk+-3.0 webkit2gtk-4.1 ayatana-appindicator3-0.1
+HAVE_GUI     := $(shell pkg-config --exists $(GUI_LIBS) 2>/dev/null && echo yes)
+
+## build: the desktop binary when the GUI libraries are installed, else the headless one
+ifeq ($(HAVE_GUI),yes)
+build: build-desktop
+else
+build: build-headless
+	@echo "built without the desktop app: $(GUI_LIBS) are not installed (build/install-deps.sh installs them)"
+endif
+
+## build-desktop: engram with the tray and the window (cgo)
+build-desktop:
+	$(GO) build -tags $(DESKTOP_TAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## build-headless: a static engram without GUI libraries (CGO_ENABLED=0)
+build-headless:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-## run: build and run Engram on the embedded SQLite store
+## run: build and run Engram on the embedded SQLite store: the desktop app
+## (tray and window) on a display, engram serve without one
 run: build
-	./$(BIN) serve
+	./$(BIN)
+
+PREFIX ?= $(HOME)/.local
+## install: engram, its launcher entry and icon under PREFIX (default ~/.local)
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/engram
+	install -D -m 0644 build/appicon.png $(DESTDIR)$(PREFIX)/share/icons/hicolor/256x256/apps/engram.png
+	install -d $(DESTDIR)$(PREFIX)/share/applications
+	sed 's|^Exec=.*|Exec=$(PREFIX)/bin/engram|' build/linux/engram.desktop > $(DESTDIR)$(PREFIX)/share/applications/engram.desktop
+	-command -v update-desktop-database >/dev/null && update-desktop-database $(DESTDIR)$(PREFIX)/share/applications
+
+## cross: the parts that cross-compile without a C toolchain: the whole
+## desktop app for Windows (systray and WebView2 are pure Go there) and the
+## headless build for macOS and Linux on arm64 (see docs/desktop.md)
+cross:
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(DESKTOP_TAGS) -ldflags '-H=windowsgui' -o /dev/null .
+	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null .
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null .
 
 ## test: install what the tests need, then lint, unit, end-to-end and fuzz tests under -race
-test: deps lint unit fuzz graph-check e2e
+test: deps lint cross unit fuzz graph-check e2e
 
 deps:
 	build/install-deps.sh
@@ -32,13 +69,16 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ\.go$$')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags $(DESKTOP_TAGS) ./app/
 	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags $(DESKTOP_TAGS) ./app/
 
 # unit runs every Go test under -race with a real Neo4j started for the
 # duration (stopped after unless it was already running); the Neo4j tests fail
-# rather than skip here when it cannot start.
+# rather than skip here when it cannot start, and so does the desktop test
+# (desktop_e2e_test.go: the GUI build under Xvfb) without its tools.
 unit:
-	build/neo4j/neo4j.sh run env ENGRAM_TEST_NEO4J_REQUIRED=1 \
+	build/neo4j/neo4j.sh run env ENGRAM_TEST_NEO4J_REQUIRED=1 ENGRAM_TEST_DESKTOP_REQUIRED=1 \
 	  $(GO) test -race -count=1 -timeout 20m ./...
 
 ## neo4j-start / neo4j-stop: a Neo4j 5.26 Community for development (prints its URI)
@@ -62,7 +102,7 @@ fuzz:
 ## Debian's headless Chromium (apt-get install chromium); screenshots land in
 ## test-output/screenshots
 CHROMIUM ?= /usr/bin/chromium
-e2e: build
+e2e: build-headless
 	@test -x $(CHROMIUM) || { echo "e2e needs Chromium at $(CHROMIUM): apt-get install -y chromium"; exit 1; }
 	cd frontend/e2e && npm ci --no-audit --no-fund --loglevel=error && CHROMIUM=$(CHROMIUM) npm test
 
@@ -92,7 +132,7 @@ LOADGEN   := $(GO) run ./build/bench -engram $(BIN) -duration $(LOADTIME) -seedc
 ## CLIENTS clients flat out and paced at RATE ops/s, Engram and the reference
 ## server with one client; at 10k also Engram over stdio and the reference
 ## with CLIENTS clients. Every run is capped at LOADTIME.
-loadbench: build
+loadbench: build-headless
 	@mkdir -p $(RESULTS)
 	@set -e; for n in $(SIZES); do \
 	  $(LOADGEN) -clients $(CLIENTS) -size $$n -json $(RESULTS)/engram-http-c$(CLIENTS)-$$n.json; \
@@ -107,7 +147,7 @@ loadbench: build
 ## loadbench-neo4j: Engram on Neo4j at 1k and 10k memories, one client and
 ## CLIENTS clients: on the server NEO4J_URI (and _USERNAME, _PASSWORD,
 ## _DATABASE) names, else on the test Neo4j of build/neo4j/neo4j.sh
-loadbench-neo4j: build
+loadbench-neo4j: build-headless
 	@mkdir -p $(RESULTS)
 	@set -e; if [ -z "$$NEO4J_URI" ]; then eval "$$(build/neo4j/neo4j.sh start)"; \
 	  export NEO4J_URI=$$ENGRAM_TEST_NEO4J_URI NEO4J_USERNAME=$$ENGRAM_TEST_NEO4J_USERNAME \
@@ -119,7 +159,7 @@ loadbench-neo4j: build
 
 SOAKROUNDS ?= 50
 ## soak: many crash rounds, a long load and a long fuzz run
-soak: deps build
+soak: deps build-headless
 	ENGRAM_CRASH_ROUNDS=$(SOAKROUNDS) $(GO) test -race -count=1 -timeout 60m -run 'TestCrash|TestTwoDirect|TestNeo4jOutage|TestHTTPAbuse|TestSessionFlood|TestArgumentLimits|TestInjection' -v .
 	$(GO) run ./build/bench -engram $(BIN) -transport http -clients $(CLIENTS) -size 10000 -duration 10m
 	$(MAKE) fuzz FUZZTIME=2m

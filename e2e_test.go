@@ -101,9 +101,13 @@ func (in *instance) run(t testing.TB, args ...string) (stdout, stderr string, co
 }
 
 // serve starts `engram serve` and waits until it answers.
-func (in *instance) serve(t testing.TB) {
+func (in *instance) serve(t testing.TB) { in.start(t, engramBin, "serve") }
+
+// start runs bin with args as a server, waits until it answers, stops it
+// with SIGINT when the test ends, and returns its stderr.
+func (in *instance) start(t testing.TB, bin string, args ...string) *safeBuffer {
 	t.Helper()
-	cmd := exec.Command(engramBin, "serve")
+	cmd := exec.Command(bin, args...)
 	cmd.Env = in.env
 	var errb safeBuffer
 	cmd.Stderr = &errb
@@ -117,11 +121,11 @@ func (in *instance) serve(t testing.TB) {
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("engram serve did not stop cleanly: %v\n%s", err, errb.String())
+				t.Errorf("engram %s did not stop cleanly: %v\n%s", strings.Join(args, " "), err, errb.String())
 			}
 		case <-time.After(10 * time.Second):
 			cmd.Process.Kill()
-			t.Errorf("engram serve did not stop within 10 s of SIGINT")
+			t.Errorf("engram %s did not stop within 10 s of SIGINT", strings.Join(args, " "))
 		}
 	})
 	deadline := time.Now().Add(20 * time.Second)
@@ -130,12 +134,13 @@ func (in *instance) serve(t testing.TB) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return &errb
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("engram serve did not answer on %s:\n%s", in.addr, errb.String())
+	t.Fatalf("engram %s did not answer on %s:\n%s", strings.Join(args, " "), in.addr, errb.String())
+	return nil
 }
 
 func (in *instance) token(t testing.TB) string {
@@ -240,6 +245,17 @@ func resultText(res *mcpgo.CallToolResult) string {
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// TestNoArgumentsServesHeadless: "engram" alone in a build without the
+// desktop app serves the web UI and MCP, and says so.
+func TestNoArgumentsServesHeadless(t *testing.T) {
+	in := newInstance(t).with("DISPLAY=", "WAYLAND_DISPLAY=")
+	log := in.start(t, engramBin)
+	if !strings.Contains(log.String(), "running engram serve instead") || !strings.Contains(log.String(), "Web UI: http://"+in.addr) {
+		t.Errorf("engram without arguments did not say it serves headless:\n%s", log.String())
+	}
+	initialize(t, in.httpClient(t))
 }
 
 func TestStdioEndToEnd(t *testing.T) {

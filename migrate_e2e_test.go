@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -180,7 +183,13 @@ func TestNeo4jBadConfiguration(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			in := newInstance(t).with(append([]string{"ENGRAM_BACKEND=neo4j"}, tc.env...)...)
+			if tc.name != "NotANeo4jURI" {
+				serveWithoutStore(t, in, tc.want)
+			}
 			for _, args := range [][]string{{"mcp", "--direct"}, {"serve"}, {"doctor"}} {
+				if args[0] == "serve" && tc.name != "NotANeo4jURI" {
+					continue // serve keeps running: serveWithoutStore
+				}
 				start := time.Now()
 				out, errOut, code := in.run(t, args...)
 				took := time.Since(start)
@@ -196,6 +205,48 @@ func TestNeo4jBadConfiguration(t *testing.T) {
 				t.Logf("engram %s failed after %v", args[0], took.Round(time.Millisecond))
 			}
 		})
+	}
+}
+
+// serveWithoutStore checks that engram serve keeps running when its store
+// cannot be opened, and says why in its log, its health check and every
+// tool call.
+func serveWithoutStore(t *testing.T, in *instance, want string) {
+	t.Helper()
+	cmd := exec.Command(engramBin, "serve")
+	cmd.Env = in.env
+	var log safeBuffer
+	cmd.Stderr = &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("engram serve without its store did not stop cleanly: %v\n%s", err, log.String())
+		}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + in.addr + "/healthz")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), want) {
+				t.Fatalf("healthz without the store: %d %s", resp.StatusCode, body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("engram serve did not start without its store:\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(log.String(), want) {
+		t.Errorf("the log does not say why: %s", log.String())
+	}
+	if msg := callError(t, in.httpClient(t), "get_memory_statistics", nil); !strings.Contains(msg, want) || !strings.Contains(msg, "tries again") {
+		t.Errorf("a tool call without the store: %q", msg)
 	}
 }
 

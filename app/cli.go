@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"strings"
 )
@@ -23,6 +24,7 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	logger *slog.Logger
+	getenv func(string) string
 }
 
 type command struct {
@@ -36,6 +38,7 @@ var commands []command
 
 func init() {
 	commands = []command{
+		{"window", "[--path PAGE]", "open the desktop window on the running Engram", runWindow},
 		{"serve", "", "serve the web UI and MCP over HTTP on 127.0.0.1:7711 (/mcp); prints the UI link", runServe},
 		{"mcp", "[--direct]", "serve MCP over stdio; forwards to a running 'engram serve' unless --direct", runMCP},
 		{"import", "FILE", "import Engram JSON, a MemoryGraph export or an MCP memory server JSONL file", runImport},
@@ -59,46 +62,51 @@ type reportedUsageError struct{ error }
 // Main runs the command named by args[0] and returns the process exit code:
 // 0 on success, 1 when the command failed, 2 for a usage mistake.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv,
 		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
-	name := "serve" // the desktop app comes later; until then no arguments means serve
-	if len(args) > 0 {
-		name, args = args[0], args[1:]
+	if len(args) == 0 {
+		return exitCode(ctx, e, command{name: "engram", run: runDesktop}, nil)
 	}
+	name := args[0]
+	args = args[1:]
 	if name == "help" || name == "-h" || name == "--help" {
 		usage(stdout)
 		return 0
 	}
 	for _, c := range commands {
-		if c.name != name {
-			continue
+		if c.name == name {
+			return exitCode(ctx, e, c, args)
 		}
-		err := c.run(ctx, e, args)
-		var ue usageError
-		var reported reportedUsageError
-		switch {
-		case err == nil:
-			return 0
-		case errors.As(err, &reported):
-			return 2
-		case errors.As(err, &ue):
-			fmt.Fprintf(stderr, "engram %s: %s\nusage: engram %s %s\n", c.name, ue.msg, c.name, c.args)
-			return 2
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
-			return 130
-		}
-		fmt.Fprintf(stderr, "engram %s: %v\n", c.name, err)
-		return 1
 	}
 	fmt.Fprintf(stderr, "engram: unknown command %q\n\n", name)
 	usage(stderr)
 	return 2
 }
 
+// exitCode runs c and reports its outcome as an exit code.
+func exitCode(ctx context.Context, e *env, c command, args []string) int {
+	err := c.run(ctx, e, args)
+	var ue usageError
+	var reported reportedUsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &reported):
+		return 2
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "engram %s: %s\nusage: engram %s %s\n", c.name, ue.msg, c.name, c.args)
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return 130
+	}
+	fmt.Fprintf(e.stderr, "engram %s: %v\n", c.name, err)
+	return 1
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Engram: long-term memory for AI assistants.\n\nUsage: engram COMMAND [ARGS]\n\nCommands:")
+	fmt.Fprintln(w, "Engram: long-term memory for AI assistants.\n\nUsage: engram [COMMAND [ARGS]]\n\nWithout a command, engram starts the desktop app (tray, window, server),\nor engram serve when there is no display.\n\nCommands:")
 	width := 0
 	for _, c := range commands {
 		width = max(width, len(c.name+" "+c.args))

@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/engramhq/engram/app/config"
@@ -119,24 +121,55 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The settings page may switch the store while serving.
-	storage, err := newStorageSettings(ctx, cfg)
+	srv, err := openServer(ctx, e, cfg, token)
 	if err != nil {
 		return err
 	}
-	defer storage.close()
-	exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
-	srv, err := NewServer(storage.svc, cfg.Addr, token, e.logger, frontend.Options{
-		Storage: storage, Migrator: storage, Assistants: assistants{exe: exe},
-	})
-	if err != nil {
-		return err
-	}
-	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
-		"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+	defer srv.close()
 	fmt.Fprintf(e.stderr, "Web UI: %s\n", srv.UIURL(token))
 	return srv.Run(ctx)
 }
+
+// engramServer is one serving Engram: the store (which the settings page
+// may switch), the Service over it and the HTTP server.
+type engramServer struct {
+	*Server
+	storage *storageSettings
+	logger  *slog.Logger
+}
+
+// openServer opens the configured store and listens on cfg.Addr; close
+// closes the store once Run has returned.
+func openServer(ctx context.Context, e *env, cfg *config.Config, token string) (*engramServer, error) {
+	storage := newServingStorage(ctx, cfg)
+	if err := storage.unopenedError(ctx); err != nil {
+		e.logger.Error(backend.ErrorMessage(err))
+	}
+	exe, _ := os.Executable() // without it the settings page shows the error beside each assistant
+	srv, err := NewServer(storage.svc, cfg.Addr, token, e.logger, frontend.Options{
+		Storage: storage, Migrator: storage, Assistants: assistants{exe: exe}, LocalNeo4j: localNeo4j(defaultNeo4jAddr),
+	})
+	if err != nil {
+		storage.close()
+		return nil, err
+	}
+	e.logger.Info("Engram is serving", "mcp", "http://"+srv.Addr()+"/mcp",
+		"store", storeName(cfg), "token_file", filepath.Join(cfg.Dir, config.TokenFile))
+	return &engramServer{Server: srv, storage: storage, logger: e.logger}, nil
+}
+
+// Run serves until ctx ends, opening the configured store meanwhile if it
+// could not be opened at first.
+func (s *engramServer) Run(ctx context.Context) error {
+	var reopening sync.WaitGroup
+	defer reopening.Wait()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	reopening.Go(func() { s.storage.reopen(ctx, s.logger) })
+	return s.Server.Run(ctx)
+}
+
+func (s *engramServer) close() error { return s.storage.close() }
 
 func runMCP(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("mcp")

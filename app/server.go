@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/engramhq/engram/backend"
@@ -20,8 +23,13 @@ type Server struct {
 	svc    *backend.Service
 	ln     net.Listener
 	http   *http.Server
+	mux    *http.ServeMux
 	ui     *frontend.Handler
+	token  string
 	logger *slog.Logger
+
+	// mcpPaused makes the MCP endpoint refuse calls (the tray's Pause).
+	mcpPaused atomic.Bool
 }
 
 // NewServer listens on addr (port 0 picks a free one) and prepares the
@@ -36,13 +44,12 @@ func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger, ui
 	if ui.Version == "" {
 		ui.Version = Version
 	}
-	s := &Server{svc: svc, ln: ln, logger: logger, ui: frontend.New(svc, ui)}
-	mux := http.NewServeMux()
-	mux.Handle("/mcp", mcp.NewHTTPHandler(mcp.NewServer(svc, Version, logger), mcp.HTTPOptions{Token: token, Logger: logger}))
-	mux.HandleFunc("GET /healthz", s.health)
-	mux.Handle("/", s.ui)
+	s := &Server{svc: svc, ln: ln, logger: logger, token: token, ui: frontend.New(svc, ui), mux: http.NewServeMux()}
+	s.mux.Handle("/mcp", s.unlessPaused(mcp.NewHTTPHandler(mcp.NewServer(svc, Version, logger), mcp.HTTPOptions{Token: token, Logger: logger})))
+	s.mux.HandleFunc("GET /healthz", s.health)
+	s.mux.Handle("/", s.ui)
 	s.http = &http.Server{
-		Handler:           loopbackOnly(mux),
+		Handler:           loopbackOnly(s.mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -50,6 +57,10 @@ func NewServer(svc *backend.Service, addr, token string, logger *slog.Logger, ui
 	s.http.RegisterOnShutdown(s.ui.Close)
 	return s, nil
 }
+
+// SignInURL is the web UI's address at path with a one-time code that
+// signs a browser in (see frontend.Handler.SignInLink).
+func (s *Server) SignInURL(path string) string { return "http://" + s.Addr() + s.ui.SignInLink(path) }
 
 // UIURL is the web UI's address with the token, to open once.
 func (s *Server) UIURL(token string) string { return webUIURL(s.Addr(), token) }
@@ -79,6 +90,60 @@ func (s *Server) Run(ctx context.Context) error {
 		err = serveErr
 	}
 	return err
+}
+
+// PauseMCP makes the MCP endpoint refuse every call with 503 and a message
+// saying how to resume (paused true), or serve again (false). The web UI
+// keeps working, so the person can still look at their memories.
+func (s *Server) PauseMCP(paused bool) { s.mcpPaused.Store(paused) }
+
+// unlessPaused answers MCP calls with 503 while the server is paused.
+func (s *Server) unlessPaused(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.mcpPaused.Load() {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "Engram is paused: choose Resume server in Engram's tray menu", http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// showWindowPath is the control request a second "engram" sends to the
+// running one: POST with the bearer token and the page to show.
+const showWindowPath = "/desktop/show"
+
+// OnShowWindow makes POST /desktop/show?path=/page (bearer token only) call
+// show, so that starting Engram again brings up the running app's window.
+// Call it before Run.
+func (s *Server) OnShowWindow(show func(path string) error) {
+	s.mux.HandleFunc("POST "+showWindowPath, func(w http.ResponseWriter, r *http.Request) {
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(tok), []byte(s.token)) != 1 {
+			http.Error(w, "this needs Engram's local token as a bearer token", http.StatusUnauthorized)
+			return
+		}
+		path := r.URL.Query().Get("path")
+		if path == "" {
+			path = "/"
+		}
+		if !isLocalPath(path) {
+			http.Error(w, "path must be a page of Engram such as /settings", http.StatusBadRequest)
+			return
+		}
+		if err := show(path); err != nil {
+			http.Error(w, "cannot open the window: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// isLocalPath reports whether p is a path on this server (not another
+// site's address such as //evil.example or a javascript: URL).
+func isLocalPath(p string) bool {
+	return len(p) <= 512 && strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") &&
+		!strings.ContainsAny(p, "\\\r\n\t")
 }
 
 // loopbackOnly refuses requests whose Host is not this machine, so a web

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,9 +35,12 @@ type storageSettings struct {
 	// retire the store a migration is reading.
 	switching sync.Mutex
 
-	mu    sync.Mutex // guards cfg and store
+	mu    sync.Mutex // guards cfg, store and unopened
 	cfg   *config.Config
 	store backend.Store // the store svc uses: this closes it once replaced
+	// unopened says store stands in for the configured store, which could
+	// not be opened yet (see reopen).
+	unopened bool
 }
 
 var (
@@ -52,6 +56,87 @@ func newStorageSettings(ctx context.Context, cfg *config.Config) (*storageSettin
 		return nil, err
 	}
 	return &storageSettings{svc: backend.NewService(st), cfg: cfg, store: st}, nil
+}
+
+// reopenInterval is how often a server retries a store it could not open.
+const reopenInterval = 5 * time.Second
+
+// newServingStorage is newStorageSettings for a server: a store that
+// cannot be opened (Neo4j down, a wrong password) does not stop it. Every
+// call then fails saying why, the settings page can change the store, and
+// reopen keeps trying the configured one.
+func newServingStorage(ctx context.Context, cfg *config.Config) *storageSettings {
+	s, err := newStorageSettings(ctx, cfg)
+	if err == nil {
+		return s
+	}
+	st := backend.UnopenedStore(backend.Errorf(backend.EUNAVAILABLE,
+		"%s could not be opened (%s); Engram tries again every %v, or choose another store in Settings",
+		storeName(cfg), backend.ErrorMessage(err), reopenInterval))
+	return &storageSettings{svc: backend.NewService(st), cfg: cfg, store: st, unopened: true}
+}
+
+// unopenedError is why the configured store is not in use, or nil.
+func (s *storageSettings) unopenedError(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.unopened {
+		return nil
+	}
+	return s.store.Ping(ctx)
+}
+
+// reopen tries to open the configured store every reopenInterval while
+// a stand-in is in use, and swaps it in once it opens.
+func (s *storageSettings) reopen(ctx context.Context, logger *slog.Logger) {
+	if s.unopenedError(ctx) == nil {
+		return
+	}
+	tick := time.NewTicker(reopenInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if done, err := s.tryReopen(ctx); done {
+			if err == nil {
+				cfg := s.config()
+				logger.Info("the store answers now", "store", storeName(&cfg))
+			}
+			return
+		}
+	}
+}
+
+// tryReopen makes one attempt; done says there is nothing more to try.
+func (s *storageSettings) tryReopen(ctx context.Context) (done bool, err error) {
+	if !s.switching.TryLock() {
+		return false, nil // a switch or migration runs: try next time
+	}
+	defer s.switching.Unlock()
+	s.mu.Lock()
+	unopened, cfg := s.unopened, *s.cfg
+	s.mu.Unlock()
+	if !unopened {
+		return true, errors.New("the store was switched")
+	}
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	next, err := openStore(ctx, &cfg)
+	if err != nil {
+		return false, err
+	}
+	old, err := s.svc.SwapStore(ctx, next)
+	if err != nil {
+		next.Close()
+		return false, err
+	}
+	s.mu.Lock()
+	s.store, s.unopened = next, false
+	s.mu.Unlock()
+	return true, old.Close()
 }
 
 func (s *storageSettings) close() error {
@@ -197,7 +282,9 @@ func (s *storageSettings) SaveAndSwitch(ctx context.Context, st frontend.Storage
 	}
 	defer s.switching.Unlock()
 	cur := s.config()
-	switched := !sameStore(&cur, c)
+	// Saving the same settings again opens a store that could not be
+	// opened before (the person may have just started Neo4j).
+	switched := !sameStore(&cur, c) || s.unopenedError(ctx) != nil
 	if switched {
 		if err := s.switchTo(ctx, &cur, c); err != nil {
 			return "", err
@@ -241,7 +328,7 @@ func (s *storageSettings) switchTo(ctx context.Context, cur, c *config.Config) e
 		return fmt.Errorf("%s%s does not answer: %w", still, storeName(c), err)
 	}
 	s.mu.Lock()
-	s.store = next
+	s.store, s.unopened = next, false
 	s.mu.Unlock()
 	return old.Close()
 }

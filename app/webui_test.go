@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -447,4 +449,91 @@ func (w *safeWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// TestServerStartsWithoutItsStore: a server whose store cannot be opened
+// still starts, every call says why, and the store is swapped in by
+// itself once it can be opened.
+func TestServerStartsWithoutItsStore(t *testing.T) {
+	for _, v := range []string{"ENGRAM_BACKEND", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"} {
+		t.Setenv(v, "")
+	}
+	blocker := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ENGRAM_DB", filepath.Join(blocker, "engram.db")) // its folder is a file: cannot open
+	t.Setenv("ENGRAM_ADDR", "127.0.0.1:0")
+	cfg, err := config.LoadFrom(config.Directories{Config: t.TempDir(), Data: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs safeWriter
+	e := &env{stderr: io.Discard, logger: slog.New(slog.NewTextHandler(&logs, nil)), getenv: os.Getenv}
+	srv, err := openServer(t.Context(), e, cfg, strings.Repeat("ef", 32))
+	if err != nil {
+		t.Fatalf("the server did not start without its store: %v", err)
+	}
+	defer srv.close()
+	_, _, err = srv.storage.svc.StoreMemory(t.Context(), backend.NewMemory{Type: backend.TypeGeneral, Title: "t", Content: "c"})
+	if backend.ErrorCode(err) != backend.EUNAVAILABLE || !strings.Contains(err.Error(), "could not be opened") || !strings.Contains(err.Error(), "Settings") {
+		t.Errorf("a call without the store: %v", err)
+	}
+	if !strings.Contains(logs.String(), "could not be opened") {
+		t.Errorf("the server did not log why: %s", logs.String())
+	}
+	// The person fixes it; the server notices by itself.
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() { served <- srv.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-served
+	}()
+	deadline := time.Now().Add(3 * reopenInterval)
+	for srv.storage.unopenedError(t.Context()) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the store was not opened within %v", 3*reopenInterval)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, _, err := srv.storage.svc.StoreMemory(t.Context(), backend.NewMemory{Type: backend.TypeGeneral, Title: "t", Content: "c"}); err != nil {
+		t.Errorf("after the store opened: %v", err)
+	}
+	if !strings.Contains(logs.String(), "the store answers now") {
+		t.Errorf("no log of the recovery: %s", logs.String())
+	}
+}
+
+// TestSaveRetriesAnUnopenedStore: Save and switch with the same settings
+// opens a store that could not be opened before, at once.
+func TestSaveRetriesAnUnopenedStore(t *testing.T) {
+	for _, v := range []string{"ENGRAM_BACKEND", "ENGRAM_DB", "NEO4J_URI"} {
+		t.Setenv(v, "")
+	}
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, "db")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.LoadFrom(config.Directories{Config: t.TempDir(), Data: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SQLitePath = filepath.Join(blocker, "engram.db")
+	s := newServingStorage(t.Context(), cfg)
+	defer s.close()
+	if s.unopenedError(t.Context()) == nil {
+		t.Fatal("the store opened although its folder is a file")
+	}
+	os.Remove(blocker)
+	if _, err := s.SaveAndSwitch(t.Context(), s.Current()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.unopenedError(t.Context()); err != nil {
+		t.Errorf("after Save: %v", err)
+	}
 }

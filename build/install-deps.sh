@@ -2,7 +2,10 @@
 # Installs the system packages `make test` needs on a fresh Debian machine when
 # they are missing: a JDK 17 and Maven (the test Neo4j, build/neo4j), Node.js
 # with npm (the graph bundle, the reference server, the browser tests) and
-# Chromium (the web UI's end-to-end tests). Go itself is assumed.
+# Chromium (the web UI's end-to-end tests), and the desktop app's build and
+# test dependencies (GTK, WebKitGTK, Ayatana AppIndicator; Xvfb, a D-Bus
+# session, the trayer tray host, xdotool, xclip and ImageMagick to drive and
+# photograph it). Go itself is assumed.
 set -euo pipefail
 
 need=()
@@ -10,6 +13,10 @@ command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 command -v npm >/dev/null || need+=(nodejs npm)
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
+for pkg in build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
+  xvfb xauth dbus dbus-x11 at-spi2-core openbox trayer wmctrl xdotool xclip imagemagick x11-utils; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
+done
 ((${#need[@]})) || exit 0
 
 sudo=

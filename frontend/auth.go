@@ -2,12 +2,15 @@ package frontend
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Names of the session cookie and the CSRF form field and header.
@@ -28,6 +31,43 @@ type auth struct {
 	token   string
 	session string // the cookie value
 	csrf    string // the value forms and fetch writes carry
+
+	mu    sync.Mutex           // guards codes
+	codes map[string]time.Time // one-time sign-in codes and when they expire
+}
+
+// loginCodeLife is how long a one-time sign-in link works.
+const loginCodeLife = time.Minute
+
+// loginCode returns a new one-time sign-in code (see takeToken): a link
+// that is handed to another program (a browser started with it on its
+// command line, where other users can see it) must not carry the token.
+func (a *auth) loginCode() string {
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	code := hex.EncodeToString(b)
+	now := time.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.codes == nil {
+		a.codes = map[string]time.Time{}
+	}
+	for c, expiry := range a.codes {
+		if now.After(expiry) {
+			delete(a.codes, c)
+		}
+	}
+	a.codes[code] = now.Add(loginCodeLife)
+	return code
+}
+
+// useLoginCode reports whether code is a live one-time code, and spends it.
+func (a *auth) useLoginCode(code string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	expiry, ok := a.codes[code]
+	delete(a.codes, code)
+	return ok && time.Now().Before(expiry)
 }
 
 func newAuth(token string) *auth {
@@ -102,15 +142,15 @@ func sameOrigin(origin, host string) bool {
 	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
 }
 
-// takeToken handles ?token=…: a right token sets the session cookie and
-// redirects to the same address without it, so it stays out of history
-// and bookmarks. It reports whether it answered the request.
+// takeToken handles ?token=… and ?login=… (a one-time code): a right one
+// sets the session cookie and redirects to the same address without it, so
+// it stays out of history and bookmarks. It reports whether it answered.
 func (a *auth) takeToken(w http.ResponseWriter, r *http.Request) bool {
 	q := r.URL.Query()
-	if !q.Has("token") || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	if !(q.Has("token") || q.Has("login")) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		return false
 	}
-	if !equal(q.Get("token"), a.token) {
+	if !equal(q.Get("token"), a.token) && !(q.Has("login") && a.useLoginCode(q.Get("login"))) {
 		return false // answered as not authorized
 	}
 	http.SetCookie(w, &http.Cookie{
@@ -118,6 +158,7 @@ func (a *auth) takeToken(w http.ResponseWriter, r *http.Request) bool {
 		HttpOnly: true, SameSite: http.SameSiteStrictMode,
 	})
 	q.Del("token")
+	q.Del("login")
 	target := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
 	http.Redirect(w, r, target.String(), http.StatusSeeOther)
 	return true
@@ -132,7 +173,7 @@ func (a *auth) page(next http.HandlerFunc) http.Handler {
 		via := a.check(r)
 		if via == notAuthorized {
 			w.Header().Set("Cache-Control", "no-store")
-			renderStatus(w, r, http.StatusUnauthorized, signInPage(r.URL.Query().Has("token")), nil)
+			renderStatus(w, r, http.StatusUnauthorized, signInPage(r.URL.Query().Has("token"), r.URL.Query().Has("login")), nil)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

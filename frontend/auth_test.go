@@ -3,10 +3,12 @@ package frontend
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTokenLinkSetsCookieAndDropsToken(t *testing.T) {
@@ -148,6 +150,51 @@ func httptestRequest(method, target, authorization string, cookie *http.Cookie) 
 	}
 	if cookie != nil {
 		req.AddCookie(cookie)
+	}
+	return req
+}
+
+func TestOneTimeSignInLink(t *testing.T) {
+	u := newUI(t, Options{})
+	fresh := func() *http.Client {
+		jar, _ := cookiejar.New(nil)
+		return &http.Client{Jar: jar}
+	}
+	link := u.srv.URL + u.h.SignInLink("/overview")
+	if strings.Contains(link, testToken) {
+		t.Fatal("the sign-in link carries the token")
+	}
+	browser := fresh()
+	resp := u.do(browser, mustRequest(t, link))
+	if resp.status != http.StatusOK || !strings.Contains(resp.body, "Overview") {
+		t.Fatalf("first use: %d", resp.status)
+	}
+	if got := u.do(browser, mustRequest(t, u.srv.URL+"/")); got.status != http.StatusOK {
+		t.Errorf("the browser is not signed in after the link: %d", got.status)
+	}
+	// Spent: a second browser (or someone who read the command line) is refused.
+	again := u.do(fresh(), mustRequest(t, link))
+	if again.status != http.StatusUnauthorized || !strings.Contains(again.body, "works only once") {
+		t.Errorf("second use: %d, want 401 saying the link is spent", again.status)
+	}
+	if got := u.do(fresh(), mustRequest(t, u.srv.URL+"/?login=made-up")); got.status != http.StatusUnauthorized {
+		t.Errorf("a made-up code: %d", got.status)
+	}
+	// Expired codes are refused.
+	code := u.h.auth.loginCode()
+	u.h.auth.mu.Lock()
+	u.h.auth.codes[code] = time.Now().Add(-time.Second)
+	u.h.auth.mu.Unlock()
+	if got := u.do(fresh(), mustRequest(t, u.srv.URL+"/?login="+code)); got.status != http.StatusUnauthorized {
+		t.Errorf("an expired code: %d", got.status)
+	}
+}
+
+func mustRequest(t *testing.T, target string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return req
 }

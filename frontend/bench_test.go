@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +107,40 @@ func BenchmarkGraphAPI(b *testing.B) {
 				nodes = strings.Count(rec.Body.String(), `"importance"`)
 			}
 			b.ReportMetric(float64(nodes), "nodes")
+		})
+	}
+}
+
+// BenchmarkWelcomePage measures the welcome page with 10,000 memories:
+// without looking for a local Neo4j, and looking (at the same time as the
+// count) at a closed port and at a listening one.
+func BenchmarkWelcomePage(b *testing.B) {
+	svc := seedStore(b, 10_000)
+	listening := httptest.NewServer(http.NotFoundHandler())
+	b.Cleanup(listening.Close)
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	var deadline atomic.Int64
+	for _, bc := range []struct {
+		name string
+		look func(context.Context) (string, bool)
+	}{
+		{"no-look", nil},
+		{"look-closed-port", dialHook(gone.Listener.Addr().String(), &deadline)},
+		{"look-answers", dialHook(listening.Listener.Addr().String(), &deadline)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			h := New(svc, Options{Token: testToken, LocalNeo4j: bc.look})
+			defer h.Close()
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "/welcome", nil)
+				req.Header.Set("Authorization", "Bearer "+testToken)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "<strong>10000</strong>") {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
 		})
 	}
 }

@@ -35,6 +35,11 @@ type Options struct {
 	// Assistants gives and installs the MCP config of assistants; nil
 	// hides the one-click install.
 	Assistants AssistantConfigurer
+	// LocalNeo4j looks for a Neo4j server on this machine and returns its
+	// URI (such as bolt://localhost:7687) when one answers, so the welcome
+	// page can offer it. It must return when ctx ends, which the page sets
+	// 300 ms ahead. nil: no looking.
+	LocalNeo4j func(ctx context.Context) (uri string, ok bool)
 }
 
 // StorageSettings is where the memories are kept.
@@ -120,6 +125,13 @@ func New(svc *backend.Service, opts Options) *Handler {
 	return h
 }
 
+// SignInLink returns path with a one-time code that signs a browser in:
+// it works once, within a minute, and unlike the token it may be handed to
+// another program on its command line.
+func (h *Handler) SignInLink(path string) string {
+	return path + "?login=" + h.auth.loginCode()
+}
+
 // Close stops background work and waits for it.
 func (h *Handler) Close() {
 	h.stop()
@@ -143,6 +155,7 @@ func (h *Handler) routes() {
 	page("POST /memories/{id}/relationships", h.addRelationship)
 	page("POST /memories/{id}/relationships/delete", h.removeRelationship)
 	page("GET /overview", h.overview)
+	page("GET /welcome", h.welcome)
 	page("GET /settings", h.settings)
 	page("POST /settings/test", h.testConnection)
 	page("POST /settings/save", h.saveStorage)

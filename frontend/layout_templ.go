@@ -270,7 +270,7 @@ func errorPage(p pageData, title, message string) templ.Component {
 }
 
 // signInPage tells a person without the token how to open the UI.
-func signInPage(wrongToken bool) templ.Component {
+func signInPage(wrongToken, spentLink bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -309,7 +309,13 @@ func signInPage(wrongToken bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<p>Your memories are private, so this page needs Engram's local token.</p><ul><li>Open Engram from its tray icon or window, or</li><li>run <code>engram serve</code> and open the <strong>Web UI</strong> link it prints, such as <code>http://127.0.0.1:7711/?token=…</code>.</li></ul><p>The token is kept in Engram's config folder (<code>~/.config/engram/token</code>). After opening the link once, this browser remembers it.</p></section>")
+			if spentLink {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<p role=\"alert\" class=\"error-box\">That sign-in link works only once and for one minute, and it has been used or has expired. Choose Open in browser in Engram's tray menu again.</p>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<p>Your memories are private, so this page needs Engram's local token.</p><ul><li>choose <strong>Open in browser</strong> in Engram's tray menu, or</li><li>run <code>engram serve</code> and open the <strong>Web UI</strong> link it prints, such as <code>http://127.0.0.1:7711/?token=…</code>.</li></ul><p>The token is kept in Engram's config folder (<code>~/.config/engram/token</code>). After opening the link once, this browser remembers it.</p></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,22 +90,64 @@ func (h *Handler) settingsPage(r *http.Request) settingsPage {
 		v.Storage = &cur
 		v.Overridden = strings.Join(cur.Overridden, ", ")
 	}
-	if a := h.opts.Assistants; a != nil {
-		for _, name := range a.Assistants() {
-			av := assistantView{Name: name, Label: label(name)}
-			snippet, path, err := a.Config(name)
-			if err != nil {
-				av.Error = err.Error()
-			}
-			av.Snippet, av.Path = snippet, path
-			v.Assistants = append(v.Assistants, av)
-		}
-	}
+	v.Assistants = h.assistantViews()
 	return v
 }
 
+// assistantViews lists the assistants with their ready configs, for the
+// settings and welcome pages.
+func (h *Handler) assistantViews() []assistantView {
+	a := h.opts.Assistants
+	if a == nil {
+		return nil
+	}
+	var views []assistantView
+	for _, name := range a.Assistants() {
+		av := assistantView{Name: name, Label: label(name)}
+		snippet, path, err := a.Config(name)
+		if err != nil {
+			av.Error = err.Error()
+		}
+		av.Snippet, av.Path = snippet, path
+		views = append(views, av)
+	}
+	return views
+}
+
+// settings shows the settings. A link may suggest a Neo4j URI
+// (?neo4j_uri=bolt://localhost:7687, from the welcome page): the storage
+// form then comes with Neo4j chosen and that URI filled in, to test.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, settingsView(h.auth.pageData("Settings", "Settings"), h.settingsPage(r)))
+	v := h.settingsPage(r)
+	if uri := r.URL.Query().Get("neo4j_uri"); uri != "" && v.Storage != nil {
+		if err := checkNeo4jURI(uri); err != nil {
+			v.Errors = map[string]string{"neo4j_uri": err.Error()}
+		} else {
+			suggested := *v.Storage
+			suggested.Backend, suggested.Neo4jURI = "neo4j", uri
+			if suggested.Neo4jUser == "" {
+				suggested.Neo4jUser = "neo4j" // Neo4j's own first user
+			}
+			v.Storage, v.Suggested = &suggested, uri
+		}
+	}
+	h.render(w, r, settingsView(h.auth.pageData("Settings", "Settings"), v))
+}
+
+// neo4jSchemes are the URI schemes of the Neo4j driver (the app's config
+// and the Neo4j store check the same list).
+var neo4jSchemes = map[string]bool{"bolt": true, "bolt+s": true, "bolt+ssc": true, "neo4j": true, "neo4j+s": true, "neo4j+ssc": true}
+
+// checkNeo4jURI accepts a plain Neo4j server address from a link: a
+// driver scheme and a host, nothing else (no user, password or path).
+func checkNeo4jURI(uri string) error {
+	const want = "the suggested URI is not a Neo4j address such as bolt://localhost:7687; type the URI of your Neo4j server"
+	u, err := url.Parse(uri)
+	if err != nil || len(uri) > 512 || !neo4jSchemes[u.Scheme] || u.Host == "" || u.Hostname() == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New(want)
+	}
+	return nil
 }
 
 // readStorage reads the storage form.
@@ -218,23 +262,37 @@ func (h *Handler) apiMigration(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, h.migration.get())
 }
 
+// installAssistant installs an assistant's config and shows the answer
+// beside it, on the page the button was on (the settings or welcome page).
 func (h *Handler) installAssistant(w http.ResponseWriter, r *http.Request) {
 	if h.opts.Assistants == nil {
 		h.pageFail(w, r, backend.Errorf(backend.EUNAVAILABLE, "installing assistant configs is not available in this window"))
 		return
 	}
 	name := r.PathValue("name")
+	if !slices.Contains(h.opts.Assistants.Assistants(), name) {
+		h.pageFail(w, r, backend.Errorf(backend.ENOTFOUND, "Engram cannot set up an assistant named %q", name))
+		return
+	}
 	msg, err := h.opts.Assistants.Install(name)
-	v := h.settingsPage(r)
 	status := http.StatusOK
-	for i := range v.Assistants {
-		if v.Assistants[i].Name != name {
-			continue
-		}
-		v.Assistants[i].Result, v.Assistants[i].ResultError = msg, err != nil
-		if err != nil {
-			v.Assistants[i].Result, status = err.Error(), http.StatusBadRequest
+	if err != nil {
+		msg, status = err.Error(), http.StatusBadRequest
+	}
+	answer := func(views []assistantView) {
+		for i := range views {
+			if views[i].Name == name {
+				views[i].Result, views[i].ResultError = msg, err != nil
+			}
 		}
 	}
+	if r.PostFormValue("from") == "welcome" {
+		v := h.welcomePage(r)
+		answer(v.Assistants)
+		h.showWelcome(w, r, status, v)
+		return
+	}
+	v := h.settingsPage(r)
+	answer(v.Assistants)
 	renderStatus(w, r, status, settingsView(h.auth.pageData("Settings", "Settings"), v), h.logger)
 }

@@ -25,6 +25,7 @@ var nav = []navItem{
 	{"Overview", "/overview"},
 	{"New memory", "/memories/new"},
 	{"Settings", "/settings"},
+	{welcomeTitle, "/welcome"},
 }
 
 // explorerView is the explorer's form as the person last submitted it.
@@ -226,6 +227,21 @@ type settingsPage struct {
 	Assistants  []assistantView
 	Version     string
 	Overridden  string
+	// Suggested is a Neo4j URI a link asked to fill in (already in Storage).
+	Suggested string
+}
+
+// welcomePage greets a person on the first run.
+type welcomePage struct {
+	Storage *StorageSettings // nil: no controller
+	// Memories is how many memories the store holds; CountError says why
+	// they could not be counted.
+	Memories   int
+	CountError string
+	// LocalNeo4j is the URI of a Neo4j answering on this machine; "" none.
+	LocalNeo4j string
+	Assistants []assistantView
+	Version    string
 }
 
 // assistantView is one assistant's ready config.

@@ -1,0 +1,590 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	mcpgo "github.com/mark3labs/mcp-go/mcp"
+)
+
+// The desktop app for real: the GUI build of engram under Xvfb with a D-Bus
+// session, a window manager (openbox) and a tray host (trayer), driven
+// with xdotool like a person would — click the tray icon, pick menu items
+// with the keyboard — and photographed with ImageMagick's import.
+
+// desktopTools are the programs the test drives the desktop with; the
+// packages are in build/install-deps.sh.
+var desktopTools = []string{"Xvfb", "openbox", "trayer", "xdotool", "xwininfo", "xdpyinfo", "wmctrl", "xclip", "import", "dbus-run-session", "pkg-config"}
+
+// desktopTags are the build tags of the desktop binary (see Makefile).
+const desktopTags = "desktop,production,webkit2_41"
+
+var (
+	desktopBinOnce sync.Once
+	desktopBin     string
+	desktopBinErr  error
+)
+
+// buildDesktop builds the GUI binary once per test run.
+func buildDesktop(t *testing.T) string {
+	t.Helper()
+	desktopBinOnce.Do(func() {
+		desktopBin = filepath.Join(filepath.Dir(engramBin), "engram-desktop")
+		cmd := exec.Command("go", "build", "-tags", desktopTags, "-o", desktopBin, ".")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			desktopBinErr = fmt.Errorf("go build -tags %s: %v\n%s", desktopTags, err, out)
+		}
+	})
+	if desktopBinErr != nil {
+		t.Fatal(desktopBinErr)
+	}
+	return desktopBin
+}
+
+// needDesktopTools skips the test when the GUI tools are missing, or fails
+// it where they are required (make test sets ENGRAM_TEST_DESKTOP_REQUIRED).
+func needDesktopTools(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, tool := range desktopTools {
+		if _, err := exec.LookPath(tool); err != nil {
+			missing = append(missing, tool)
+		}
+	}
+	if len(missing) == 0 && exec.Command("pkg-config", "--exists", "webkit2gtk-4.1", "ayatana-appindicator3-0.1").Run() != nil {
+		missing = append(missing, "libwebkit2gtk-4.1-dev libayatana-appindicator3-dev")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "the desktop test needs " + strings.Join(missing, ", ") + " (build/install-deps.sh installs them)"
+	if os.Getenv("ENGRAM_TEST_DESKTOP_REQUIRED") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// xSession is a virtual X display with a window manager and a tray host.
+type xSession struct {
+	display string
+	width   int
+	height  int
+}
+
+func startXSession(t *testing.T) *xSession {
+	t.Helper()
+	x := &xSession{width: 1600, height: 1000}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", x.width, x.height), "-nolisten", "tcp")
+	xvfb.ExtraFiles = []*os.File{w}
+	var xlog safeBuffer
+	xvfb.Stderr = &xlog
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Xvfb's log:\n%s", xlog.String())
+		}
+	})
+	background(t, xvfb)
+	w.Close()
+	// Xvfb writes the display number and a newline once it is ready.
+	num, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		t.Fatalf("Xvfb did not start: %v", err)
+	}
+	x.display = ":" + strings.TrimSpace(num)
+	waitUntil(t, 10*time.Second, "the X display "+x.display, func() bool { return x.command("xdpyinfo").Run() == nil })
+	background(t, x.command("openbox", "--sm-disable"))
+	background(t, x.command("trayer", "--edge", "bottom", "--align", "right", "--widthtype", "request",
+		"--height", "32", "--SetDockType", "true", "--transparent", "false"))
+	return x
+}
+
+// command is a program on this display.
+func (x *xSession) command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+x.display, "NO_AT_BRIDGE=1")
+	return cmd
+}
+
+// run runs a program on this display and returns its output.
+func (x *xSession) run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := x.command(name, args...).Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+	return string(out)
+}
+
+// background starts cmd and kills it when the test ends.
+func background(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", cmd.Path, err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+}
+
+var trayIconLine = regexp.MustCompile(`\("systray" "systray"\)\s+(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)`)
+
+// trayIcon returns the centre of Engram's icon in the tray host, once it
+// is there.
+func (x *xSession) trayIcon(t *testing.T) (cx, cy int) {
+	t.Helper()
+	waitUntil(t, 15*time.Second, "the tray icon to be docked in the tray host", func() bool {
+		m := trayIconLine.FindStringSubmatch(x.run(t, "xwininfo", "-root", "-tree"))
+		if m == nil {
+			return false
+		}
+		w, _ := strconv.Atoi(m[1])
+		h, _ := strconv.Atoi(m[2])
+		ax, _ := strconv.Atoi(m[3])
+		ay, _ := strconv.Atoi(m[4])
+		cx, cy = ax+w/2, ay+h/2
+		return w > 0 && h > 0
+	})
+	return cx, cy
+}
+
+// windows returns the ids of Engram's visible windows whose title matches
+// name: "^Engram$" is the main window, "^engram-desktop$" the tray's menu.
+// (The docked tray icon is titled Engram too, but its class is systray.)
+func (x *xSession) windows(name string) []string {
+	search := func(args ...string) []string {
+		out, _ := x.command("xdotool", append([]string{"search", "--onlyvisible"}, args...)...).Output()
+		return strings.Fields(string(out))
+	}
+	ours := search("--classname", "^engram-desktop$")
+	var ids []string
+	for _, id := range search("--name", name) {
+		if slices.Contains(ours, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// menuItem opens the tray menu and picks the n-th item that can be chosen
+// (disabled status lines are skipped), with the keyboard as a person might.
+func (x *xSession) menuItem(t *testing.T, n int) {
+	t.Helper()
+	x.openMenu(t)
+	keys := []string{"key", "--delay", "60"}
+	for range n {
+		keys = append(keys, "Down")
+	}
+	x.run(t, "xdotool", append(keys, "Return")...)
+	waitUntil(t, 5*time.Second, "the tray menu to close", func() bool { return len(x.windows("^engram-desktop$")) == 0 })
+}
+
+// openMenu clicks the tray icon and waits for its menu.
+func (x *xSession) openMenu(t *testing.T) {
+	t.Helper()
+	cx, cy := x.trayIcon(t)
+	x.run(t, "xdotool", "mousemove", strconv.Itoa(cx), strconv.Itoa(cy), "click", "1")
+	waitUntil(t, 5*time.Second, "the tray menu to open", func() bool { return len(x.windows("^engram-desktop$")) > 0 })
+}
+
+// screenshot saves the whole screen under test-output/screenshots and
+// returns it.
+func (x *xSession) screenshot(t *testing.T, name string) image.Image {
+	t.Helper()
+	data, err := x.command("import", "-window", "root", "png:-").Output()
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := filepath.Join("test-output", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func waitUntil(t *testing.T, timeout time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// colourShare is the share of the pixels of img inside r that are within
+// a small distance of the colour rgb.
+func colourShare(img image.Image, r image.Rectangle, rgb [3]uint8) float64 {
+	r = r.Intersect(img.Bounds())
+	if r.Empty() {
+		return 0
+	}
+	near := func(a uint32, b uint8) bool { d := int(a>>8) - int(b); return d > -12 && d < 12 }
+	match := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if near(cr, rgb[0]) && near(cg, rgb[1]) && near(cb, rgb[2]) {
+				match++
+			}
+		}
+	}
+	return float64(match) / float64(r.Dx()*r.Dy())
+}
+
+// Menu items, counted as the keyboard reaches them.
+const (
+	itemOpen = iota + 1
+	itemBrowser
+	itemNeo4j
+	itemCopyConfig
+	itemPause
+	itemStartAtLogin
+	itemQuit
+)
+
+// Colours of the status icons (app/icon.go) and of the web UI (app.css).
+var (
+	iconRunning     = [3]uint8{0x4f, 0x46, 0xe5}
+	iconPaused      = [3]uint8{0x8a, 0x8f, 0x9c}
+	iconUnreachable = [3]uint8{0xdc, 0x26, 0x26}
+	uiSurface       = [3]uint8{0xff, 0xff, 0xff}
+	uiPage          = [3]uint8{0xf7, 0xf7, 0xfb}
+)
+
+func TestDesktopApp(t *testing.T) {
+	needDesktopTools(t)
+	bin := buildDesktop(t)
+	x := startXSession(t)
+	in := newInstance(t)
+	home := t.TempDir()
+	shim := t.TempDir() // a browser that notes the address it was asked to open
+	opened := filepath.Join(shim, "opened")
+	if err := os.WriteFile(filepath.Join(shim, "xdg-open"), []byte("#!/bin/sh\necho \"$1\" >> "+opened+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(append([]string{}, in.env...), "DISPLAY="+x.display, "NO_AT_BRIDGE=1", "HOME="+home,
+		"PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	app := launchDesktop(t, bin, env)
+	log, exited, launched := app.log, app.exited, app.launched
+
+	// The MCP endpoint answers; the first run opens the welcome page.
+	c := waitForMCP(t, in, 20*time.Second)
+	mcpReady := time.Since(launched)
+	waitUntil(t, 30*time.Second, "the window to show the welcome page", func() bool {
+		return strings.Contains(log.String(), `msg=page path=/welcome status=200`) && len(x.windows("^Engram$")) == 1
+	})
+	waitUntil(t, 10*time.Second, "the window to be ready", func() bool { return strings.Contains(log.String(), "window ready") })
+	windowReady := time.Since(launched)
+	t.Logf("start-up: MCP endpoint answering after %v, window ready after %v", mcpReady.Round(time.Millisecond), windowReady.Round(time.Millisecond))
+	time.Sleep(500 * time.Millisecond) // let the page paint
+	shot := x.screenshot(t, "desktop-first-run")
+	checkWebUIWindow(t, x, shot)
+
+	// The tray icon is docked and its menu opens.
+	x.openMenu(t)
+	menu := x.screenshot(t, "desktop-tray-menu")
+	x.run(t, "xdotool", "key", "Escape")
+	cx, cy := x.trayIcon(t)
+	icon := image.Rect(cx-16, cy-15, cx+16, cy+15)
+	if colourShare(menu, icon, iconRunning) < 0.05 {
+		t.Error("the tray icon is not drawn in the running colour")
+	}
+
+	// MCP works while running.
+	stored := call(t, c, "store_memory", map[string]any{"type": "solution", "title": "Stored while the tray runs", "content": "desktop end to end"})
+	id, _ := stored["id"].(string)
+
+	// Copy MCP config puts a working config on the clipboard.
+	x.menuItem(t, itemCopyConfig)
+	waitUntil(t, 5*time.Second, "the MCP config on the clipboard", func() bool {
+		out, _ := x.command("xclip", "-o", "-selection", "clipboard").Output()
+		return strings.Contains(string(out), `"mcpServers"`) && strings.Contains(string(out), bin)
+	})
+
+	// Pause refuses assistants with a clear message and greys the icon.
+	x.menuItem(t, itemPause)
+	waitUntil(t, 5*time.Second, "the paused icon", func() bool {
+		return colourShare(x.screenshot(t, "desktop-paused"), icon, iconPaused) > 0.05
+	})
+	if msg := callErrorOrFailure(t, c); !strings.Contains(msg, "paused") {
+		t.Errorf("a call while paused: %q, want it to say Engram is paused", msg)
+	}
+	x.menuItem(t, itemPause) // Resume
+	waitUntil(t, 5*time.Second, "the running icon again", func() bool {
+		return colourShare(x.screenshot(t, "desktop-resumed"), icon, iconRunning) > 0.05
+	})
+	c = waitForMCP(t, in, 5*time.Second) // the old session may have been refused: a new one
+	call(t, c, "get_memory", map[string]any{"memory_id": id})
+
+	// Start at login writes and removes the XDG autostart entry.
+	autostartFile := filepath.Join(in.dataDir, "..", "..", "config", "autostart", "engram.desktop")
+	x.menuItem(t, itemStartAtLogin)
+	waitUntil(t, 5*time.Second, "the autostart entry", func() bool {
+		b, err := os.ReadFile(autostartFile)
+		return err == nil && strings.Contains(string(b), "Exec="+bin)
+	})
+	x.menuItem(t, itemStartAtLogin)
+	waitUntil(t, 5*time.Second, "the autostart entry to go", func() bool { _, err := os.Stat(autostartFile); return os.IsNotExist(err) })
+
+	// Open in browser opens the web UI with a one-time sign-in link, not
+	// the token (a browser's command line is visible to other users).
+	x.menuItem(t, itemBrowser)
+	var link string
+	waitUntil(t, 5*time.Second, "the browser to be asked", func() bool {
+		b, _ := os.ReadFile(opened)
+		link = strings.TrimSpace(string(b))
+		return strings.HasPrefix(link, "http://"+in.addr+"/?login=")
+	})
+	if strings.Contains(link, in.token(t)) {
+		t.Error("the browser was given the token")
+	}
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} { // it works once
+		jar, _ := cookiejar.New(nil)
+		resp, err := (&http.Client{Jar: jar}).Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("opening the browser's link, time %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+
+	// Closing the window leaves the tray and the server running; Open
+	// Engram brings it back.
+	x.run(t, "wmctrl", "-c", "Engram")
+	waitUntil(t, 10*time.Second, "the window to close", func() bool { return strings.Contains(log.String(), "window closed") })
+	if len(x.windows("^Engram$")) != 0 {
+		t.Error("the window is still shown after closing it")
+	}
+	call(t, c, "get_memory", map[string]any{"memory_id": id})
+	x.menuItem(t, itemOpen)
+	waitUntil(t, 20*time.Second, "the window to open again", func() bool {
+		return strings.Count(log.String(), "window ready") == 2 && len(x.windows("^Engram$")) == 1
+	})
+	time.Sleep(500 * time.Millisecond)
+	checkWebUIWindow(t, x, x.screenshot(t, "desktop-window"))
+
+	// Starting Engram again shows the running app's window instead of a
+	// second server.
+	x.run(t, "wmctrl", "-c", "Engram")
+	waitUntil(t, 10*time.Second, "the window to close", func() bool { return strings.Count(log.String(), "window closed") == 2 })
+	second := exec.Command(bin)
+	second.Env = env
+	out, err := second.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "already running") {
+		t.Fatalf("second start: %v\n%s", err, out)
+	}
+	waitUntil(t, 20*time.Second, "the running app to show its window", func() bool { return strings.Count(log.String(), "window ready") == 3 })
+	if n := len(x.windows("^Engram$")); n != 1 {
+		t.Errorf("%d windows after starting twice, want 1", n)
+	}
+
+	// Connect to Neo4j… opens the settings page in the window.
+	x.menuItem(t, itemNeo4j)
+	waitUntil(t, 10*time.Second, "the settings page", func() bool {
+		return strings.Contains(log.String(), "msg=page path=/settings status=200")
+	})
+	x.screenshot(t, "desktop-settings")
+
+	// Quit stops the window, the server and the store, and loses nothing.
+	x.menuItem(t, itemQuit)
+	select {
+	case <-exited:
+		if app.exitErr != nil {
+			t.Fatalf("the app exited with %v", app.exitErr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the app did not quit within 15 s")
+	}
+	if n := len(x.windows("^Engram$")); n != 0 {
+		t.Errorf("%d windows left after Quit", n)
+	}
+	if out, err := exec.Command("pgrep", "-f", bin+" window").Output(); err == nil {
+		t.Errorf("a window process outlived Quit: %s", out)
+	}
+	stdout, stderr, code := in.run(t, "export")
+	if code != 0 || !strings.Contains(stdout, "Stored while the tray runs") {
+		t.Errorf("after Quit the store lacks the memory (exit %d): %s", code, stderr)
+	}
+}
+
+// TestDesktopWithoutDisplay: the desktop build without a display says so
+// and serves headless.
+func TestDesktopWithoutDisplay(t *testing.T) {
+	needDesktopTools(t)
+	in := newInstance(t).with("DISPLAY=", "WAYLAND_DISPLAY=")
+	log := in.start(t, buildDesktop(t))
+	if !strings.Contains(log.String(), "no display found") {
+		t.Errorf("the desktop build without a display did not say why it serves headless:\n%s", log.String())
+	}
+	initialize(t, in.httpClient(t))
+}
+
+// desktopApp is a running desktop app and its output.
+type desktopApp struct {
+	log      *safeBuffer
+	launched time.Time
+	exited   chan struct{} // closed when it has exited, with exitErr
+	exitErr  error
+}
+
+// launchDesktop starts the app as a person's session would, inside a D-Bus
+// session, and kills it when the test ends if it is still running.
+func launchDesktop(t *testing.T, bin string, env []string) *desktopApp {
+	t.Helper()
+	app := &desktopApp{log: &safeBuffer{}, exited: make(chan struct{})}
+	cmd := exec.Command("dbus-run-session", "--", bin)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, app.log, app.log
+	// D-Bus helpers may hold the output open after the app has gone.
+	cmd.WaitDelay = 5 * time.Second
+	app.launched = time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { app.exitErr = cmd.Wait(); close(app.exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-app.exited:
+		default:
+			cmd.Process.Kill()
+			<-app.exited
+		}
+		if t.Failed() {
+			t.Logf("the app's log:\n%s", app.log.String())
+		}
+	})
+	return app
+}
+
+// TestDesktopStoreUnreachable: with its Neo4j down the app still starts;
+// the icon turns red, the menu and every call say why.
+func TestDesktopStoreUnreachable(t *testing.T) {
+	needDesktopTools(t)
+	bin := buildDesktop(t)
+	x := startXSession(t)
+	in := newInstance(t).with("ENGRAM_BACKEND=neo4j", "NEO4J_URI=bolt://"+freeAddr(t))
+	launchDesktop(t, bin, append(append([]string{}, in.env...), "DISPLAY="+x.display, "NO_AT_BRIDGE=1", "HOME="+t.TempDir()))
+	c := waitForMCP(t, in, 30*time.Second)
+	if msg := callError(t, c, "get_memory_statistics", nil); !strings.Contains(msg, "could not be opened") {
+		t.Errorf("a call without the store: %q", msg)
+	}
+	cx, cy := x.trayIcon(t)
+	icon := image.Rect(cx-16, cy-15, cx+16, cy+15)
+	waitUntil(t, 10*time.Second, "the red icon", func() bool {
+		return colourShare(x.screenshot(t, "desktop-store-unreachable"), icon, iconUnreachable) > 0.05
+	})
+}
+
+// checkWebUIWindow checks that the window shows the web UI: a window named
+// Engram whose header is the UI's white bar over its light page colour.
+func checkWebUIWindow(t *testing.T, x *xSession, shot image.Image) {
+	t.Helper()
+	ids := x.windows("^Engram$")
+	if len(ids) != 1 {
+		t.Fatalf("%d Engram windows, want 1", len(ids))
+	}
+	geo := x.run(t, "xdotool", "getwindowgeometry", "--shell", ids[0])
+	val := func(k string) int {
+		m := regexp.MustCompile(k + `=(\d+)`).FindStringSubmatch(geo)
+		if m == nil {
+			t.Fatalf("no %s in %q", k, geo)
+		}
+		v, _ := strconv.Atoi(m[1])
+		return v
+	}
+	wx, wy, ww, wh := val("X"), val("Y"), val("WIDTH"), val("HEIGHT")
+	header := image.Rect(wx, wy+5, wx+ww, wy+40)
+	page := image.Rect(wx, wy+100, wx+ww, wy+wh)
+	if s := colourShare(shot, header, uiSurface); s < 0.6 {
+		t.Errorf("the window's top is %.0f%% the UI's header white, want most of it", s*100)
+	}
+	if s := colourShare(shot, page, uiPage); s < 0.3 {
+		t.Errorf("the window's body is %.0f%% the UI's page colour, want a large part", s*100)
+	}
+}
+
+// waitForMCP connects an MCP client over HTTP once the endpoint answers.
+func waitForMCP(t *testing.T, in *instance, timeout time.Duration) *client.Client {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		tokenBytes, err := os.ReadFile(filepath.Join(in.tokenDir, "token"))
+		if err == nil {
+			c, err := client.NewStreamableHttpClient("http://"+in.addr+"/mcp",
+				transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + strings.TrimSpace(string(tokenBytes))}))
+			if err == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				err = c.Start(ctx)
+				if err == nil {
+					req := mcpgo.InitializeRequest{}
+					req.Params.ProtocolVersion = mcpgo.LATEST_PROTOCOL_VERSION
+					req.Params.ClientInfo = mcpgo.Implementation{Name: "engram-desktop-e2e", Version: "1"}
+					_, err = c.Initialize(ctx, req)
+				}
+				cancel()
+				if err == nil {
+					t.Cleanup(func() { c.Close() })
+					return c
+				}
+				c.Close()
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the MCP endpoint did not answer within %v: %v", timeout, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// callErrorOrFailure makes a call expected to be refused and returns why.
+func callErrorOrFailure(t *testing.T, c *client.Client) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = "get_memory_statistics"
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		return err.Error()
+	}
+	if res.IsError {
+		return resultText(res)
+	}
+	t.Fatal("a call while paused succeeded")
+	return ""
+}
