@@ -25,6 +25,8 @@ import (
 //
 // (callgrind needs Go's preemption signals off.) Two runs of different
 // lengths give the cost of one call: the difference over the difference.
+// BenchmarkServeStdioStoreMemory in mcp measures the server side alone, in
+// one process, with its CPU time per call.
 func BenchmarkStdioStoreMemory(b *testing.B) {
 	c := benchStdioClient(b)
 	ctx := context.Background()

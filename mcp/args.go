@@ -140,8 +140,8 @@ func (f *field) decode(path string, v json.RawMessage, dst reflect.Value, errs *
 	bad := func() { errs.add("%s: %s (got %s)", path, f.expect(), shorten(v)) }
 	switch f.kind {
 	case kindString, kindEnum, kindTime:
-		var s string
-		if json.Unmarshal(v, &s) != nil {
+		s, ok := jsonString(v)
+		if !ok {
 			bad()
 			return
 		}
@@ -185,8 +185,8 @@ func (f *field) decode(path string, v json.RawMessage, dst reflect.Value, errs *
 		}
 		list := reflect.MakeSlice(dst.Type(), 0, len(items))
 		for i, item := range items {
-			var s string
-			if json.Unmarshal(item, &s) != nil {
+			s, ok := jsonString(item)
+			if !ok {
 				errs.add("%s[%d]: %s (got %s)", path, i, f.expectItem(), shorten(item))
 				continue
 			}
@@ -220,6 +220,18 @@ func (f *field) decode(path string, v json.RawMessage, dst reflect.Value, errs *
 		}
 		dst.Set(out)
 	}
+}
+
+// jsonString decodes v, part of a valid JSON document, if it is a string.
+// A string without escapes, the usual case, is taken as it is: decoding it
+// would scan it twice more.
+func jsonString(v json.RawMessage) (string, bool) {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
+		return string(v[1 : len(v)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(v, &s)
+	return s, err == nil
 }
 
 // checkString checks a string value of kind k: the field's own value, or

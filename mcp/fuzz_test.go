@@ -61,3 +61,22 @@ func FuzzToolArguments(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSONString: jsonString decodes every JSON value as encoding/json
+// decodes it into a string, shortcut or not.
+func FuzzJSONString(f *testing.F) {
+	for _, seed := range []string{`"plain"`, `"esc\"aped\n\u00e9"`, `"bad utf-8 ` + "\xff" + `"`, `""`, `12`, `null`, `["x"]`, `"\u2028<&>"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if !json.Valid(v) {
+			return // jsonString only sees values of a valid document
+		}
+		var want string
+		wantErr := json.Unmarshal(v, &want)
+		got, ok := jsonString(v)
+		if ok != (wantErr == nil) || got != want {
+			t.Errorf("jsonString(%q) = %q, %v; encoding/json gives %q, %v", v, got, ok, want, wantErr)
+		}
+	})
+}

@@ -29,7 +29,9 @@ Ids come from search results; get_memory shows one in full.`
 // NewServer builds the MCP server with Engram's 12 tools over svc. logger
 // receives internal errors, each logged once; nil discards them.
 func NewServer(svc *backend.Service, version string, logger *slog.Logger) *mcpserver.MCPServer {
-	return newServer(svc, version, logger)
+	s := newServer(svc, version, logger)
+	registerFastCalls(s, version)
+	return s
 }
 
 // newServer is NewServer with extra options, so tests can switch on mcp-go's

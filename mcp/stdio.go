@@ -25,7 +25,9 @@ import (
 // turn on and handles the message itself. A request so starts without a
 // goroutine switch, while later messages (a cancel, a concurrent call) are
 // still read and served alongside it; and a worker's stack, grown once by
-// the deep SQLite calls, is not grown again for every message.
+// the deep SQLite calls, is not grown again for every message. Calls of the
+// tools of a server built by NewServer skip mcp-go's message layer too
+// (call.go).
 func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out io.Writer) error {
 	sess := newStdioSession()
 	if err := s.RegisterSession(ctx, sess); err != nil {
@@ -39,6 +41,9 @@ func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out i
 	defer closeIn()
 	t := &stdioTransport{srv: s, in: bufio.NewReaderSize(in, 64<<10), out: out,
 		turn: make(chan struct{}, 1), end: make(chan error, 1)}
+	if table := callsOf(s); table != nil {
+		t.calls = newCallSession(table, sess)
+	}
 	t.turn <- struct{}{}
 	for range stdioWorkers {
 		go t.work(ctx)
@@ -66,10 +71,11 @@ const stdioWorkers = 8
 
 // stdioTransport is the state of one ServeStdio.
 type stdioTransport struct {
-	srv  *mcpserver.MCPServer
-	in   *bufio.Reader // read only by the worker holding the turn
-	turn chan struct{} // holds the turn to read while no worker has it
-	end  chan error    // what ended the stream: nil for EOF, or the read error
+	srv   *mcpserver.MCPServer
+	calls *callSession  // serves tool calls itself; nil for a server not built by NewServer
+	in    *bufio.Reader // read only by the worker holding the turn
+	turn  chan struct{} // holds the turn to read while no worker has it
+	end   chan error    // what ended the stream: nil for EOF, or the read error
 
 	mu       sync.Mutex     // guards closed and handlers.Add
 	closed   bool           // ServeStdio is returning: read no more
@@ -124,6 +130,15 @@ func (t *stdioTransport) begin() bool {
 
 // handle serves one message and writes its response, if it has one.
 func (t *stdioTransport) handle(ctx context.Context, line []byte) {
+	if t.calls != nil {
+		if answer, served := t.calls.serve(ctx, line); served {
+			if answer != nil {
+				t.writeLine(answer)
+			}
+			return
+		}
+		t.calls.cancel(line)
+	}
 	if res := t.srv.HandleMessage(ctx, line); res != nil {
 		t.write(res)
 	}
@@ -142,13 +157,19 @@ func (t *stdioTransport) forwardNotifications(ctx context.Context, notes <-chan 
 	}
 }
 
-// write sends msg as one line in one Write, so that a reader sees it whole.
+// write sends msg as one line.
 func (t *stdioTransport) write(msg any) {
 	b, err := json.Marshal(msg)
 	if err != nil {
 		slog.Error("stdio: cannot encode a response", "err", err)
 		return
 	}
+	t.writeLine(b)
+}
+
+// writeLine sends b and a newline in one Write, so that a reader sees the
+// message whole.
+func (t *stdioTransport) writeLine(b []byte) {
 	t.outMu.Lock()
 	defer t.outMu.Unlock()
 	if _, err := t.out.Write(append(b, '\n')); err != nil {
