@@ -59,6 +59,36 @@ func BenchmarkSearchBroad(b *testing.B) {
 	benchSearch(b, func(g *storetest.Generator, _ []*backend.Memory) []backend.SearchQuery { return g.BroadQueries(200) })
 }
 
+// BenchmarkRecall measures Service.Recall, which ranks every memory
+// matching any word of a question and reads each hit's neighbours, asking
+// about the titles of 200 stored memories. Recall counts accesses, a write:
+// it works on a copy of the cached seed, to which it adds three edges from
+// each of 500 memories.
+func BenchmarkRecall(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			file := filepath.Join(b.TempDir(), "engram.db")
+			copyFile(b, seededFile(b, n), file)
+			svc := openBench(b, file)
+			ctx := context.Background()
+			linked := storetest.SampleMemories(b, svc.Store(), 500)
+			for i, m := range linked {
+				for _, k := range []int{1, 7, 31} {
+					to := linked[(i+k)%len(linked)]
+					if _, _, err := svc.CreateRelationship(ctx, backend.NewRelationship{FromID: m.ID, ToID: to.ID, Type: backend.RelRelatedTo}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			sample := storetest.SampleMemories(b, svc.Store(), 200)
+			storetest.BenchLatency(b, "matches/op", func(ctx context.Context, i int) (int, error) {
+				_, total, err := svc.Recall(ctx, backend.SearchQuery{Text: "what do we know about " + sample[i%len(sample)].Title})
+				return total, err
+			})
+		})
+	}
+}
+
 func benchSearch(b *testing.B, queries func(*storetest.Generator, []*backend.Memory) []backend.SearchQuery) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
