@@ -25,10 +25,7 @@ const seedVersion = 5
 func BenchmarkStore(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			// Writes change the file: work on a copy of the cached seed.
-			file := filepath.Join(b.TempDir(), "engram.db")
-			copyFile(b, seededFile(b, n), file)
-			svc := openBench(b, file)
+			svc := openSeedCopy(b, n)
 			g := storetest.NewGenerator(uint64(n) + 99)
 			ctx := context.Background()
 			var ds []time.Duration
@@ -67,9 +64,7 @@ func BenchmarkSearchBroad(b *testing.B) {
 func BenchmarkRecall(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			file := filepath.Join(b.TempDir(), "engram.db")
-			copyFile(b, seededFile(b, n), file)
-			svc := openBench(b, file)
+			svc := openSeedCopy(b, n)
 			ctx := context.Background()
 			linked := storetest.SampleMemories(b, svc.Store(), 500)
 			for i, m := range linked {
@@ -106,6 +101,15 @@ func openBench(b *testing.B, path string) *backend.Service {
 	}
 	b.Cleanup(func() { s.Close() })
 	return backend.NewService(s)
+}
+
+// openSeedCopy opens a copy of the cached seed of n memories, for
+// benchmarks that write: writes would change the cached file.
+func openSeedCopy(b *testing.B, n int) *backend.Service {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), "engram.db")
+	copyFile(b, seededFile(b, n), file)
+	return openBench(b, file)
 }
 
 // seededFile returns the path of a database of n generated memories,
