@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -59,20 +60,31 @@ func BenchmarkSearchBroad(b *testing.B) {
 // BenchmarkRecall measures Service.Recall, which ranks every memory
 // matching any word of a question and reads each hit's neighbours, asking
 // about the titles of 200 stored memories. Recall counts accesses, a write:
-// it works on a copy of the cached seed, to which it adds three edges from
-// each of 500 memories.
+// it works on a copy of the cached seed, in which every memory gets two
+// edges first, as in the load generator's graph.
 func BenchmarkRecall(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			svc := openSeedCopy(b, n)
 			ctx := context.Background()
-			linked := storetest.SampleMemories(b, svc.Store(), 500)
-			for i, m := range linked {
-				for _, k := range []int{1, 7, 31} {
-					to := linked[(i+k)%len(linked)]
-					if _, _, err := svc.CreateRelationship(ctx, backend.NewRelationship{FromID: m.ID, ToID: to.ID, Type: backend.RelRelatedTo}); err != nil {
-						b.Fatal(err)
-					}
+			var ids []string
+			err := svc.Store().ExportMemories(ctx, func(m *backend.Memory) error {
+				ids = append(ids, m.ID)
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var edges []*backend.Relationship
+			for i, id := range ids {
+				for _, k := range []int{1, 7} {
+					edges = append(edges, &backend.Relationship{FromID: id, ToID: ids[(i+k)%len(ids)],
+						Type: backend.RelRelatedTo, Strength: 0.5, Confidence: 0.5})
+				}
+			}
+			for batch := range slices.Chunk(edges, backend.MaxImportBatch) {
+				if _, err := svc.ImportRelationships(ctx, batch); err != nil {
+					b.Fatal(err)
 				}
 			}
 			sample := storetest.SampleMemories(b, svc.Store(), 200)
