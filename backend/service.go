@@ -230,15 +230,18 @@ func (s *Service) Recall(ctx context.Context, q SearchQuery) ([]RecallHit, int, 
 	if err != nil {
 		return nil, 0, err
 	}
-	hits := make([]RecallHit, len(res.Hits))
 	ids := make([]string, len(res.Hits))
 	for i, h := range res.Hits {
-		rel, err := s.store.RelatedMemories(ctx, RelatedQuery{ID: h.Memory.ID, Depth: 1, Direction: DirBoth, Limit: recallEdgesPerHit})
-		if err != nil && ErrorCode(err) != ENOTFOUND { // deleted meanwhile: keep the hit
-			return nil, 0, err
-		}
-		hits[i] = RecallHit{SearchHit: h, Related: rel}
 		ids[i] = h.Memory.ID
+	}
+	// A hit deleted meanwhile keeps its place, with no neighbours.
+	related, err := s.slot.neighbours(ctx, ids, recallEdgesPerHit)
+	if err != nil {
+		return nil, 0, err
+	}
+	hits := make([]RecallHit, len(res.Hits))
+	for i, h := range res.Hits {
+		hits[i] = RecallHit{SearchHit: h, Related: related[i]}
 	}
 	if err := s.store.RecordAccess(ctx, ids, s.now()); err != nil {
 		return nil, 0, err

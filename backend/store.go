@@ -113,6 +113,16 @@ type Store interface {
 	Close() error
 }
 
+// NeighbourReader is implemented by stores that read the direct neighbours
+// of many memories at once more cheaply than with a RelatedMemories call
+// each, as Recall needs for every hit.
+type NeighbourReader interface {
+	// Neighbours returns for each of ids what RelatedMemories returns for
+	// RelatedQuery{ID: id, Depth: 1, Direction: DirBoth, Limit: limit}, all
+	// read in one transaction, and nil for an id that does not exist.
+	Neighbours(ctx context.Context, ids []string, limit int) ([][]*RelatedMemory, error)
+}
+
 // MemoryUpdate holds the fields to change; nil means "leave as is".
 type MemoryUpdate struct {
 	Type            *MemoryType `json:"type,omitempty"`

@@ -188,6 +188,26 @@ func (s *storeSlot) changeMark(ctx context.Context) (string, error) {
 	})
 }
 
+// neighbours reads the direct neighbours of each of ids, at most limit
+// each, nil for a memory that does not exist: in one go when the current
+// store is a NeighbourReader, else one RelatedMemories call each.
+func (s *storeSlot) neighbours(ctx context.Context, ids []string, limit int) ([][]*RelatedMemory, error) {
+	return with(s, func(st Store) ([][]*RelatedMemory, error) {
+		if nr, ok := st.(NeighbourReader); ok {
+			return nr.Neighbours(ctx, ids, limit)
+		}
+		out := make([][]*RelatedMemory, len(ids))
+		for i, id := range ids {
+			rel, err := st.RelatedMemories(ctx, RelatedQuery{ID: id, Depth: 1, Direction: DirBoth, Limit: limit})
+			if err != nil && ErrorCode(err) != ENOTFOUND {
+				return nil, err
+			}
+			out[i] = rel
+		}
+		return out, nil
+	})
+}
+
 // SwapStore makes the Service use next from now on: next is pinged first
 // and left to the caller when it does not answer (the Service keeps its
 // store). Calls already running on the old store finish on it; SwapStore

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -25,10 +26,7 @@ const seedVersion = 5
 func BenchmarkStore(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			// Writes change the file: work on a copy of the cached seed.
-			file := filepath.Join(b.TempDir(), "engram.db")
-			copyFile(b, seededFile(b, n), file)
-			svc := openBench(b, file)
+			svc := openSeedCopy(b, n)
 			g := storetest.NewGenerator(uint64(n) + 99)
 			ctx := context.Background()
 			var ds []time.Duration
@@ -59,6 +57,45 @@ func BenchmarkSearchBroad(b *testing.B) {
 	benchSearch(b, func(g *storetest.Generator, _ []*backend.Memory) []backend.SearchQuery { return g.BroadQueries(200) })
 }
 
+// BenchmarkRecall measures Service.Recall, which ranks every memory
+// matching any word of a question and reads each hit's neighbours, asking
+// about the titles of 200 stored memories. Recall counts accesses, a write:
+// it works on a copy of the cached seed, in which every memory gets two
+// edges first, as in the load generator's graph.
+func BenchmarkRecall(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			svc := openSeedCopy(b, n)
+			ctx := context.Background()
+			var ids []string
+			err := svc.Store().ExportMemories(ctx, func(m *backend.Memory) error {
+				ids = append(ids, m.ID)
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var edges []*backend.Relationship
+			for i, id := range ids {
+				for _, k := range []int{1, 7} {
+					edges = append(edges, &backend.Relationship{FromID: id, ToID: ids[(i+k)%len(ids)],
+						Type: backend.RelRelatedTo, Strength: 0.5, Confidence: 0.5})
+				}
+			}
+			for batch := range slices.Chunk(edges, backend.MaxImportBatch) {
+				if _, err := svc.ImportRelationships(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sample := storetest.SampleMemories(b, svc.Store(), 200)
+			storetest.BenchLatency(b, "matches/op", func(ctx context.Context, i int) (int, error) {
+				_, total, err := svc.Recall(ctx, backend.SearchQuery{Text: "what do we know about " + sample[i%len(sample)].Title})
+				return total, err
+			})
+		})
+	}
+}
+
 func benchSearch(b *testing.B, queries func(*storetest.Generator, []*backend.Memory) []backend.SearchQuery) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
@@ -76,6 +113,15 @@ func openBench(b *testing.B, path string) *backend.Service {
 	}
 	b.Cleanup(func() { s.Close() })
 	return backend.NewService(s)
+}
+
+// openSeedCopy opens a copy of the cached seed of n memories, for
+// benchmarks that write: writes would change the cached file.
+func openSeedCopy(b *testing.B, n int) *backend.Service {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), "engram.db")
+	copyFile(b, seededFile(b, n), file)
+	return openBench(b, file)
 }
 
 // seededFile returns the path of a database of n generated memories,

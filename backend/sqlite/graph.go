@@ -110,6 +110,54 @@ func (s *Store) RelatedMemories(ctx context.Context, q backend.RelatedQuery) ([]
 	return out, nil
 }
 
+var _ backend.NeighbourReader = (*Store)(nil)
+
+// Neighbours reads the direct neighbours of all of ids in one transaction
+// of three queries (the edges leaving them, the edges reaching them, the
+// memories at both ends) where a RelatedMemories call each would take a
+// transaction and four queries per id.
+func (s *Store) Neighbours(ctx context.Context, ids []string, limit int) ([][]*backend.RelatedMemory, error) {
+	out := make([][]*backend.RelatedMemory, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.readTx(ctx, "neighbours", func(tx *sql.Tx) error {
+		hs, err := hops(ctx, tx, ids, backend.DirBoth, nil, nil)
+		if err != nil {
+			return err
+		}
+		// hops keeps each id's edges in the order a walk from it alone
+		// would see them.
+		byNear := map[string][]backend.Hop{}
+		load := slices.Clone(ids)
+		for _, h := range hs {
+			byNear[h.Near] = append(byNear[h.Near], h)
+			load = append(load, h.Far)
+		}
+		ms, err := memoriesByID(ctx, tx, load)
+		if err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if ms[id] == nil {
+				continue
+			}
+			q := backend.RelatedQuery{ID: id, Depth: 1, Direction: backend.DirBoth, Limit: limit}.WithDefaults()
+			out[i], err = backend.WalkRelated(q,
+				func([]string) ([]backend.Hop, error) { return byNear[id], nil },
+				func([]string) (map[string]*backend.Memory, error) { return ms, nil })
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FindPath returns a shortest path from one memory to another over edges
 // of either direction, or nil when none is within maxDepth hops.
 func (s *Store) FindPath(ctx context.Context, from, to string, maxDepth int, types []backend.RelationshipType) (*backend.Path, error) {

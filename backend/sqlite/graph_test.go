@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +85,74 @@ func TestRelatedMemories(t *testing.T) {
 	}
 	_, err := f.svc.RelatedMemories(f.ctx, backend.RelatedQuery{ID: "missing"})
 	wantCode(t, err, backend.ENOTFOUND)
+}
+
+// TestNeighbours checks that reading the neighbours of several memories at
+// once gives what one RelatedMemories call each gives, also for ids joined
+// to each other, with a limit below their degree, repeated or missing.
+func TestNeighbours(t *testing.T) {
+	f, ms := graphFixture(t)
+	g := f.add(backend.NewMemory{Type: backend.TypeGeneral, Title: "g", Content: "g"})
+	for _, n := range []string{"a", "c", "d", "e"} {
+		f.relate(ms["b"], ms[n], backend.RelRelatedTo)
+	}
+	f.relate(g, ms["b"], backend.RelSolves)
+	ids := func(names ...string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = "missing"
+			if m := ms[n]; m != nil {
+				out[i] = m.ID
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		ids   []string
+		limit int
+	}{
+		{"None", nil, 5},
+		{"One", ids("a"), 5},
+		{"JoinedToEachOther", ids("b", "a", "c", "e"), 5},
+		{"LimitBelowDegree", ids("b", "c"), 2},
+		{"Alone", ids("f", "b"), 5},
+		{"Missing", ids("a", "missing", "d"), 5},
+		{"Repeated", ids("c", "c"), 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.s.Neighbours(f.ctx, tt.ids, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.ids) {
+				t.Fatalf("%d lists for %d ids", len(got), len(tt.ids))
+			}
+			for i, id := range tt.ids {
+				want, err := f.s.RelatedMemories(f.ctx, backend.RelatedQuery{ID: id, Depth: 1, Direction: backend.DirBoth, Limit: tt.limit})
+				if backend.ErrorCode(err) == backend.ENOTFOUND {
+					want = nil
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got[i], want) {
+					t.Errorf("neighbours of %s = %s, want %s", id, relatedText(got[i]), relatedText(want))
+				}
+			}
+		})
+	}
+}
+
+func relatedText(rs []*backend.RelatedMemory) string {
+	if rs == nil {
+		return "nil"
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%s via %s", r.Memory.Title, r.Via.ID)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func cmpStr(a, b string) int {

@@ -43,6 +43,14 @@ func matchExpression(terms []backend.Term, matchAny bool) string {
 	return strings.Join(parts, op)
 }
 
+// rankedLimit is the LIMIT clause of a page of ranked hits, limit and
+// offset bound in that order. They are expressions rather than bare
+// parameters: SQLite plans with the value of a bare LIMIT parameter, so the
+// prepared statement would be planned again whenever the value changes
+// (search pages hold 20, recall 10). A ranked page is always a full sort
+// of the matches, which no limit changes.
+const rankedLimit = ` LIMIT ? + 0 OFFSET ? + 0`
+
 // where collects the conditions and arguments of a query on memories m.
 type where struct {
 	conds []string
@@ -169,7 +177,7 @@ func searchText(ctx context.Context, tx *sql.Tx, match string, q backend.SearchQ
 	}
 	rows, err := tx.QueryContext(ctx, `WITH page AS (
 			SELECT memories_fts.rowid AS seq, `+rankExpr+` AS rank`+from+w.sql()+`
-			ORDER BY rank, memories_fts.rowid DESC LIMIT ? OFFSET ?)
+			ORDER BY rank, memories_fts.rowid DESC`+rankedLimit+`)
 		SELECT `+memoryColumns+`, -page.rank FROM page JOIN memories m ON m.seq = page.seq
 		ORDER BY page.rank, page.seq DESC`, append(w.args, q.Limit, q.Offset)...)
 	if err != nil {

@@ -34,6 +34,10 @@ func testSwap(t *testing.T, s *suite) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				// stop is set once the worker sees the swap done: it then
+				// makes after more calls, all on the new store however far
+				// it got on the old one.
+				stop := int64(-1)
 				for i := 0; ; i++ {
 					m, _, err := svc.StoreMemory(e.ctx, backend.NewMemory{
 						Type: backend.TypeGeneral, Title: fmt.Sprintf("worker %d memory %d", w, i), Content: "swap load"})
@@ -48,15 +52,16 @@ func testSwap(t *testing.T, s *suite) {
 						errs <- fmt.Errorf("worker %d, call %d: %w", w, i, err)
 						return
 					}
-					if progress[w].Add(1) == before {
-						continue
-					}
-					select {
-					case <-swapped:
-						if progress[w].Load() >= before+after {
-							return
+					done := progress[w].Add(1)
+					if stop < 0 {
+						select {
+						case <-swapped:
+							stop = done + after
+						default:
 						}
-					default:
+					}
+					if stop >= 0 && done >= stop {
+						return
 					}
 				}
 			}()
