@@ -121,7 +121,7 @@ func contains(list []string, s string) bool {
 // from (behind the desktop build tag), so that everything else builds and
 // tests without cgo or GUI libraries.
 var guiImports = map[string]string{
-	"github.com/wailsapp/wails/":     "app/window_wails.go",
+	"github.com/wailsapp/wails/":    "app/window_wails.go",
 	"github.com/getlantern/systray": "app/tray_systray.go",
 }
 
