@@ -14,7 +14,7 @@ func searchProps(title, summary, content string, tags []string, props map[string
 	props["search_title"] = searchable(title)
 	props["search_summary"] = searchable(summary)
 	props["search_content"] = searchable(content)
-	props["search_tags"] = searchable(strings.Join(tags, " "))
+	props[tagsField] = searchable(strings.Join(tags, " "))
 }
 
 // searchable returns s as the full-text index holds it: its searchWords
