@@ -88,7 +88,8 @@ func (q *createQueue) push(c *createCall) bool {
 // a group that just finished often call again at once (a client storing
 // several memories in a row): waiting a moment for them makes one
 // transaction of what would be two, a lone one that arrives first and the
-// rest that queue while it runs.
+// rest that queue while it runs. Callers that do not come back cost those
+// that did at most d.
 func (q *createQueue) regroup(n int, d time.Duration) {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
