@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/engramhq/engram/backend"
 )
@@ -63,5 +64,40 @@ func TestCreateGroupIsolatesFailure(t *testing.T) {
 	// first, n-1-4 distinct memories, and one "the same memory" for the 4 callers
 	if want := 1 + (n - 1 - 4) + 1; res.Total != want {
 		t.Errorf("%d memories stored, want %d", res.Total, want)
+	}
+}
+
+// TestRegroup checks when a flusher stops waiting for callers to come
+// back: once n calls are queued (at most a group's worth), or after d. A
+// lost wake-up would wait out the hour and fail the test by its timeout.
+func TestRegroup(t *testing.T) {
+	cases := []struct {
+		name           string
+		queued, arrive int
+		n              int
+		d              time.Duration
+		want           int // calls queued when regroup returns
+	}{
+		{"AlreadyQueued", 3, 0, 3, time.Hour, 3},
+		{"WaitsForArrivals", 1, 3, 4, time.Hour, 4},
+		{"AtMostAGroup", maxCreateBatch, 0, maxCreateBatch + 10, time.Hour, maxCreateBatch},
+		{"GivesUp", 1, 0, 16, time.Millisecond, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var q createQueue
+			for range c.queued {
+				q.push(&createCall{})
+			}
+			for range c.arrive {
+				go q.push(&createCall{})
+			}
+			q.regroup(c.n, c.d)
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			if len(q.pending) != c.want {
+				t.Errorf("regroup(%d, %v) returned with %d calls queued, want %d", c.n, c.d, len(q.pending), c.want)
+			}
+		})
 	}
 }

@@ -47,15 +47,20 @@ var schema = []struct{ name, create string }{
 //
 // Updates are applied at commit (eventually_consistent false), so a memory
 // is found by any search that starts after it was stored. Each write
-// transaction then pays for bringing Lucene's index and reader up to date
-// (about 20 ms on a loaded 2-core machine, where a write without it takes
-// 2 ms; concurrent writers share that work: 8 of them stored 140 memories a
-// second). An
-// eventually consistent index makes the store itself cheap but leaves the
-// same work, done transaction by transaction by a background thread, to the
-// next search, which must wait for it to see what was stored: measured, 200
-// stores and then a search that waited 3.5 to 6 s. Bulk writes (import,
-// migration) put many memories in one transaction and one refresh.
+// transaction then pays for bringing Lucene's index and reader up to date:
+// the commit adds the documents and refreshes the reader, which writes
+// them as a new small segment. Measured on a busy 2-core machine, a
+// transaction storing one memory took 7 ms and one storing 16 took 10 to
+// 12, 6 of them in the commit, where 16 without the full-text and range
+// indexes took 4.5 in all: hence the group commit of CreateMemory.
+// Neo4j then merges the small segments in the background (its merge
+// policy joins segments two at a time), which took half the server's CPU
+// while memories were stored. An eventually consistent index makes the
+// store itself cheap but leaves the same work, done transaction by
+// transaction by a background thread, to the next search, which must wait
+// for it to see what was stored: measured, 200 stores and then a search
+// that waited 3.5 to 6 s. Bulk writes (import, migration) put many
+// memories in one transaction and one refresh.
 const (
 	textAnalyzer           = "whitespace"
 	textEventualConsistent = false

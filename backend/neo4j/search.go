@@ -15,8 +15,11 @@ var searchFields = []struct{ name, boost string }{
 	{"search_title", "10"},
 	{"search_summary", "4"},
 	{"search_content", "1"},
-	{"search_tags", "6"},
+	{tagsField, "6"},
 }
+
+// tagsField is the full-text index's copy of a memory's tags.
+const tagsField = "search_tags"
 
 // luceneSpecial are the characters Lucene's query parser reads as syntax.
 const luceneSpecial = `+-&|!(){}[]^"~*?:\/`
@@ -89,6 +92,34 @@ func luceneQuery(terms []backend.Term, matchAny bool) string {
 		clauses = append(clauses, clause)
 	}
 	return strings.Join(clauses, " ")
+}
+
+// tagFilter is a full-text clause that every memory with the tags (all of
+// them, or any) matches: each tag's words as a phrase in search_tags, with
+// a boost of 0, so that it adds nothing to the score. Cypher checks the tags
+// exactly (see searchFilter) but must read every hit's node to do it; this
+// leaves it only the hits that may have them: searches for a word among
+// 100,000 memories, kept to two types and a tag, took 2.8 ms instead of
+// 10.5 (median). It is "" when there are no tags, or when any tag will do
+// and one has no word to look for.
+func tagFilter(tags []string, all bool) string {
+	var phrases []string
+	for _, t := range tags {
+		words := searchWords(t)
+		switch {
+		case len(words) > 0:
+			phrases = append(phrases, tagsField+":"+quote(words))
+		case !all:
+			return ""
+		}
+	}
+	if len(phrases) == 0 {
+		return ""
+	}
+	if all {
+		return " +(+" + strings.Join(phrases, " +") + ")^0"
+	}
+	return " +(" + strings.Join(phrases, " ") + ")^0"
 }
 
 // filter collects the conditions on memories m and their parameters.
@@ -186,7 +217,8 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 			// The namespace is required with a boost of 0: it filters and
 			// adds nothing to the score.
 			f.params["index"] = textIndex
-			f.params["query"] = "+" + nsField + ":" + namespaceToken(s.ns) + "^0 +(" + lucene + ")"
+			f.params["query"] = "+" + nsField + ":" + namespaceToken(s.ns) + "^0 +(" + lucene + ")" +
+				tagFilter(backend.NormalizeTags(q.Tags), q.TagMode == backend.TagsAll)
 			res.Total, res.Hits, err = s.searchText(ctx, tx, f)
 		} else {
 			res.Total, res.Hits, err = s.searchAll(ctx, tx, f, q.Offset)
@@ -201,14 +233,18 @@ func (s *Store) SearchMemories(ctx context.Context, q backend.SearchQuery) (*bac
 }
 
 // searchText ranks the memories the full-text query $query finds (in the
-// store's namespace) among those passing f's other conditions, best first, in one pass over the hits: the index hands
-// every hit to Cypher anyway, and counting them in a second query would
-// read them all again. Sorting references to every hit costs less than
-// that second pass, even for a word that most memories hold. Equal scores
-// rank the greater id first: a total order, so pages never overlap.
+// store's namespace) among those passing f's other conditions, best first,
+// in one pass over the hits: the index hands every hit to Cypher anyway,
+// and counting them in a second query would read them all again. Sorting
+// references to every hit costs less than that second pass, even for a
+// word that most memories hold. Equal scores rank by the nodes' element
+// ids, a total order, so pages never overlap. Neo4j knows a node's element
+// id without reading the node, where ordering by m.id read that property of
+// every hit: a prefix matching 8,000 of 100,000 memories took 18 ms instead
+// of 8.5.
 func (s *Store) searchText(ctx context.Context, tx neo4j.ManagedTransaction, f *filter) (int, []backend.SearchHit, error) {
 	recs, err := run(ctx, tx, `CALL db.index.fulltext.queryNodes($index, $query) YIELD node AS m, score`+f.whereOthers()+`
-		WITH m, score ORDER BY score DESC, m.id DESC
+		WITH m, score ORDER BY score DESC, elementId(m) DESC
 		WITH count(*) AS total, collect([m, score])[$offset..$offset + $limit] AS page
 		UNWIND CASE page WHEN [] THEN [null] ELSE page END AS hit
 		WITH total, hit[0] AS m, hit[1] AS score

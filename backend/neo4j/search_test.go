@@ -1,6 +1,7 @@
 package neo4j
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,6 +98,79 @@ func TestSearchable(t *testing.T) {
 	for _, c := range cases {
 		if got := searchable(c.in); got != c.want {
 			t.Errorf("searchable(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestTagFilter(t *testing.T) {
+	cases := []struct {
+		name string
+		tags []string
+		all  bool
+		want string
+	}{
+		{"None", nil, false, ""},
+		{"AnyOne", []string{"go"}, false, ` +(search_tags:"go")^0`},
+		{"AnyTwo", []string{"go", "ci-cd"}, false, ` +(search_tags:"go" search_tags:"ci cd")^0`},
+		{"AllTwo", []string{"go", "ci-cd"}, true, ` +(+search_tags:"go" +search_tags:"ci cd")^0`},
+		{"Stemmed", []string{"databases"}, false, ` +(search_tags:"databas")^0`},
+		// A tag without a word could be any memory's: with any tag
+		// allowed, nothing can be left out; with all required, the
+		// other tags still can.
+		{"AnyWordless", []string{"go", "+++"}, false, ""},
+		{"AllWordless", []string{"go", "+++"}, true, ` +(+search_tags:"go")^0`},
+		{"OnlyWordless", []string{"+++"}, true, ""},
+		{"QuoteInTag", []string{`a"b\`}, false, ` +(search_tags:"a b")^0`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := tagFilter(c.tags, c.all); got != c.want {
+				t.Errorf("tagFilter(%q, %v) = %s, want %s", c.tags, c.all, got, c.want)
+			}
+		})
+	}
+}
+
+// TestSearchTextWithTags checks that the full-text tag filter only narrows
+// what Cypher then checks exactly: tags whose words another memory's tags
+// also hold, tags without a word.
+func TestSearchTextWithTags(t *testing.T) {
+	svc := backend.NewService(openTestStore(t))
+	for title, tags := range map[string][]string{
+		"cicd": {"ci-cd"}, "ci and cd": {"ci", "cd"}, "go": {"go"}, "golang": {"golang"},
+		"wordless": {"+++"}, "untagged": nil,
+	} {
+		if _, _, err := svc.StoreMemory(t.Context(), backend.NewMemory{Type: backend.TypeGeneral, Title: title,
+			Content: "shared words", Tags: tags}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		tags []string
+		mode backend.TagMode
+		want []string
+	}{
+		{[]string{"ci-cd"}, backend.TagsAny, []string{"cicd"}},
+		{[]string{"ci", "cd"}, backend.TagsAll, []string{"ci and cd"}},
+		{[]string{"ci", "cd"}, backend.TagsAny, []string{"ci and cd"}},
+		{[]string{"go"}, backend.TagsAny, []string{"go"}},
+		{[]string{"+++"}, backend.TagsAny, []string{"wordless"}},
+		{[]string{"+++", "go"}, backend.TagsAny, []string{"go", "wordless"}},
+		{[]string{"+++", "go"}, backend.TagsAll, nil},
+		{[]string{"nope"}, backend.TagsAny, nil},
+	}
+	for _, c := range cases {
+		res, err := svc.Search(t.Context(), backend.SearchQuery{Text: "shared", Tags: c.tags, TagMode: c.mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, h := range res.Hits {
+			got = append(got, h.Memory.Title)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) || res.Total != len(c.want) {
+			t.Errorf("search shared with tags %q (%v): %q (total %d), want %q", c.tags, c.mode, got, res.Total, c.want)
 		}
 	}
 }
