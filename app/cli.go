@@ -38,8 +38,8 @@ var commands []command
 
 func init() {
 	commands = []command{
-		{"window", "[--path PAGE]", "open the desktop window on the running Engram", runWindow},
 		{"serve", "", "serve the web UI and MCP over HTTP on 127.0.0.1:7711 (/mcp); prints the UI link", runServe},
+		{"window", "[--path PAGE]", "open the desktop window on the running Engram", runWindow},
 		{"mcp", "[--direct]", "serve MCP over stdio; forwards to a running 'engram serve' unless --direct", runMCP},
 		{"import", "FILE", "import Engram JSON, a MemoryGraph export or an MCP memory server JSONL file", runImport},
 		{"export", "[FILE]", "export every memory and relationship as Engram JSON (default: stdout)", runExport},
