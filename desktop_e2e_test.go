@@ -158,7 +158,13 @@ var trayIconLine = regexp.MustCompile(`\("systray" "systray"\)\s+(\d+)x(\d+)\+-?
 func (x *xSession) trayIcon(t testing.TB) (cx, cy int) {
 	t.Helper()
 	waitUntil(t, 15*time.Second, "the tray icon to be docked in the tray host", func() bool {
-		m := trayIconLine.FindStringSubmatch(x.run(t, "xwininfo", "-root", "-tree"))
+		// xwininfo fails when a window goes away while it walks the tree
+		// (a menu closing, the window starting): look again.
+		tree, err := x.command("xwininfo", "-root", "-tree").Output()
+		if err != nil {
+			return false
+		}
+		m := trayIconLine.FindStringSubmatch(string(tree))
 		if m == nil {
 			return false
 		}
