@@ -158,24 +158,42 @@ var trayIconLine = regexp.MustCompile(`\("systray" "systray"\)\s+(\d+)x(\d+)\+-?
 func (x *xSession) trayIcon(t testing.TB) (cx, cy int) {
 	t.Helper()
 	waitUntil(t, 15*time.Second, "the tray icon to be docked in the tray host", func() bool {
-		// xwininfo fails when a window goes away while it walks the tree
-		// (a menu closing, the window starting): look again.
-		tree, err := x.command("xwininfo", "-root", "-tree").Output()
-		if err != nil {
-			return false
-		}
-		m := trayIconLine.FindStringSubmatch(string(tree))
-		if m == nil {
-			return false
-		}
-		w, _ := strconv.Atoi(m[1])
-		h, _ := strconv.Atoi(m[2])
-		ax, _ := strconv.Atoi(m[3])
-		ay, _ := strconv.Atoi(m[4])
-		cx, cy = ax+w/2, ay+h/2
-		return w > 0 && h > 0
+		var ok bool
+		cx, cy, ok = x.findTrayIcon()
+		return ok
 	})
 	return cx, cy
+}
+
+// findTrayIcon returns the centre of Engram's icon where it is now: the
+// tray host moves its icons while it resizes to fit them.
+func (x *xSession) findTrayIcon() (cx, cy int, ok bool) {
+	// xwininfo fails when a window goes away while it walks the tree
+	// (a menu closing, the window starting): the caller looks again.
+	tree, err := x.command("xwininfo", "-root", "-tree").Output()
+	if err != nil {
+		return 0, 0, false
+	}
+	m := trayIconLine.FindStringSubmatch(string(tree))
+	if m == nil {
+		return 0, 0, false
+	}
+	w, _ := strconv.Atoi(m[1])
+	h, _ := strconv.Atoi(m[2])
+	ax, _ := strconv.Atoi(m[3])
+	ay, _ := strconv.Atoi(m[4])
+	return ax + w/2, ay + h/2, w > 0 && h > 0
+}
+
+// iconShows reports whether the tray icon, found afresh, is drawn in
+// colour rgb on a screenshot saved as name.
+func (x *xSession) iconShows(t testing.TB, name string, rgb [3]uint8) bool {
+	t.Helper()
+	cx, cy, ok := x.findTrayIcon()
+	if !ok {
+		return false
+	}
+	return colourShare(x.screenshot(t, name), image.Rect(cx-16, cy-15, cx+16, cy+15), rgb) > 0.05
 }
 
 // windows returns the ids of Engram's visible windows whose title matches
@@ -323,13 +341,11 @@ func TestDesktopApp(t *testing.T) {
 
 	// The tray icon is docked and its menu opens.
 	x.openMenu(t)
-	menu := x.screenshot(t, "desktop-tray-menu")
+	x.screenshot(t, "desktop-tray-menu")
 	x.run(t, "xdotool", "key", "Escape")
-	cx, cy := x.trayIcon(t)
-	icon := image.Rect(cx-16, cy-15, cx+16, cy+15)
-	if colourShare(menu, icon, iconRunning) < 0.05 {
-		t.Error("the tray icon is not drawn in the running colour")
-	}
+	waitUntil(t, 5*time.Second, "the icon in the running colour", func() bool {
+		return x.iconShows(t, "desktop-running", iconRunning)
+	})
 
 	// MCP works while running.
 	stored := call(t, c, "store_memory", map[string]any{"type": "solution", "title": "Stored while the tray runs", "content": "desktop end to end"})
@@ -345,14 +361,14 @@ func TestDesktopApp(t *testing.T) {
 	// Pause refuses assistants with a clear message and greys the icon.
 	x.menuItem(t, itemPause)
 	waitUntil(t, 5*time.Second, "the paused icon", func() bool {
-		return colourShare(x.screenshot(t, "desktop-paused"), icon, iconPaused) > 0.05
+		return x.iconShows(t, "desktop-paused", iconPaused)
 	})
 	if msg := callErrorOrFailure(t, c); !strings.Contains(msg, "paused") {
 		t.Errorf("a call while paused: %q, want it to say Engram is paused", msg)
 	}
 	x.menuItem(t, itemPause) // Resume
 	waitUntil(t, 5*time.Second, "the running icon again", func() bool {
-		return colourShare(x.screenshot(t, "desktop-resumed"), icon, iconRunning) > 0.05
+		return x.iconShows(t, "desktop-resumed", iconRunning)
 	})
 	c = waitForMCP(t, in, 5*time.Second) // the old session may have been refused: a new one
 	call(t, c, "get_memory", map[string]any{"memory_id": id})
@@ -520,10 +536,9 @@ func TestDesktopStoreUnreachable(t *testing.T) {
 	if msg := callError(t, c, "get_memory_statistics", nil); !strings.Contains(msg, "could not be opened") {
 		t.Errorf("a call without the store: %q", msg)
 	}
-	cx, cy := x.trayIcon(t)
-	icon := image.Rect(cx-16, cy-15, cx+16, cy+15)
+	x.trayIcon(t)
 	waitUntil(t, 10*time.Second, "the red icon", func() bool {
-		return colourShare(x.screenshot(t, "desktop-store-unreachable"), icon, iconUnreachable) > 0.05
+		return x.iconShows(t, "desktop-store-unreachable", iconUnreachable)
 	})
 }
 
