@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X github.com/engramhq/engram/app.Version=$(VERSION)
 FUZZTIME  ?= 5s
 BENCHTIME ?= 2000x
 
-.PHONY: all build build-desktop build-headless run install cross test deps lint unit fuzz bench loadbench loadbench-neo4j soak clean e2e graph graph-check templ neo4j-start neo4j-stop
+.PHONY: all build build-desktop build-headless run install cross test deps lint unit fuzz bench loadbench loadbench-neo4j reference soak clean e2e graph graph-check templ neo4j-start neo4j-stop
 
 all: build
 
@@ -63,6 +63,10 @@ test: deps lint cross unit fuzz graph-check e2e
 deps:
 	build/install-deps.sh
 	$(GO) mod download
+	$(MAKE) --no-print-directory reference
+
+## reference: install the reference MCP memory server the load runs compare with
+reference:
 	npm ci --prefix build/bench/reference --no-audit --no-fund --silent
 
 lint:
@@ -132,7 +136,7 @@ LOADGEN   := $(GO) run ./build/bench -engram $(BIN) -duration $(LOADTIME) -seedc
 ## CLIENTS clients flat out and paced at RATE ops/s, Engram and the reference
 ## server with one client; at 10k also Engram over stdio and the reference
 ## with CLIENTS clients. Every run is capped at LOADTIME.
-loadbench: build-headless
+loadbench: build-headless reference
 	@mkdir -p $(RESULTS)
 	@set -e; for n in $(SIZES); do \
 	  $(LOADGEN) -clients $(CLIENTS) -size $$n -json $(RESULTS)/engram-http-c$(CLIENTS)-$$n.json; \
@@ -144,18 +148,25 @@ loadbench: build-headless
 	-$(LOADGEN) -server reference -clients $(CLIENTS) -size 10000 -json $(RESULTS)/x-reference-c$(CLIENTS)-10000.json
 	$(GO) run ./build/bench plot -o docs/benchmarks-latency.svg $$(ls $(RESULTS)/engram-*.json $(RESULTS)/reference-*.json $(RESULTS)/neo4j-*.json 2>/dev/null)
 
-## loadbench-neo4j: Engram on Neo4j at 1k and 10k memories, one client and
+## loadbench-neo4j: Engram on Neo4j at each of SIZES, one client and
 ## CLIENTS clients: on the server NEO4J_URI (and _USERNAME, _PASSWORD,
-## _DATABASE) names, else on the test Neo4j of build/neo4j/neo4j.sh
+## _DATABASE) names, else on a Neo4j of build/neo4j/neo4j.sh of its own,
+## started fresh for each size so that no run searches another's memories.
+NEO4J_BENCH_HOME ?= $(or $(TMPDIR),/tmp)/engram-neo4j-bench
 loadbench-neo4j: build-headless
 	@mkdir -p $(RESULTS)
-	@set -e; if [ -z "$$NEO4J_URI" ]; then eval "$$(build/neo4j/neo4j.sh start)"; \
-	  export NEO4J_URI=$$ENGRAM_TEST_NEO4J_URI NEO4J_USERNAME=$$ENGRAM_TEST_NEO4J_USERNAME \
-	    NEO4J_PASSWORD=$$ENGRAM_TEST_NEO4J_PASSWORD NEO4J_DATABASE=$$ENGRAM_TEST_NEO4J_DATABASE; fi; \
-	  for n in 1000 10000; do \
-	    $(LOADGEN) -backend neo4j -clients 1 -size $$n -json $(RESULTS)/neo4j-http-c1-$$n.json; \
-	    $(LOADGEN) -backend neo4j -clients $(CLIENTS) -size $$n -json $(RESULTS)/neo4j-http-c$(CLIENTS)-$$n.json; \
-	  done
+	@set -e; own=; [ -n "$$NEO4J_URI" ] || own=1; \
+	export ENGRAM_NEO4J_HOME=$(NEO4J_BENCH_HOME); \
+	if [ -n "$$own" ]; then trap 'build/neo4j/neo4j.sh stop' EXIT; fi; \
+	for n in $(SIZES); do \
+	  if [ -n "$$own" ]; then \
+	    build/neo4j/neo4j.sh stop; eval "$$(build/neo4j/neo4j.sh start)"; \
+	    export NEO4J_URI=$$ENGRAM_TEST_NEO4J_URI NEO4J_USERNAME=$$ENGRAM_TEST_NEO4J_USERNAME \
+	      NEO4J_PASSWORD=$$ENGRAM_TEST_NEO4J_PASSWORD NEO4J_DATABASE=$$ENGRAM_TEST_NEO4J_DATABASE; \
+	  fi; \
+	  $(LOADGEN) -backend neo4j -clients 1 -size $$n -json $(RESULTS)/neo4j-http-c1-$$n.json; \
+	  $(LOADGEN) -backend neo4j -clients $(CLIENTS) -size $$n -json $(RESULTS)/neo4j-http-c$(CLIENTS)-$$n.json; \
+	done
 
 SOAKROUNDS ?= 50
 ## soak: many crash rounds, a long load and a long fuzz run
