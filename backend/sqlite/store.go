@@ -86,7 +86,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a
 	// writer waits (busy_timeout) instead of failing when it upgrades a read
 	// lock that another process's commit has made stale.
-	write, err := openDB(name + "?" + pragmas + "&_txlock=immediate")
+	write, err := openDB(name + "?" + pragmas + walBatchQuery + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -119,7 +119,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	// The read pool opens only after the schema exists; query_only makes a
 	// stray write through it fail instead of taking the write lock.
-	read, err := openDB(name + "?" + pragmas + "&_query_only=1")
+	read, err := openDB(name + "?" + pragmas + walBatchQuery + "&_query_only=1")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
