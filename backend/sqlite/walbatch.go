@@ -14,8 +14,8 @@ import (
 )
 
 // SQLite writes every WAL frame of a commit as two writes, its 24-byte
-// header and its page: storing one memory is about 31 write calls, a fifth
-// of the server's time per store. The VFS registered here is the default
+// header and its page: storing one memory is about 31 write calls, a
+// quarter of the server's time per store. The VFS registered here is the default
 // unix VFS with the WAL file's appended frames gathered in memory and
 // written in one call when the commit frame is complete: before SQLite
 // publishes the frames in the WAL index, which is when any other connection
@@ -101,8 +101,8 @@ func init() {
 	}
 }
 
-// cPointer is the memory the transpiled SQLite's address p names: memory
-// it allocated, or Go memory that never moves (globals, the tables here).
+// cPointer is the memory at p, an address in the transpiled C library's
+// own memory.
 func cPointer(p uintptr) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
 }
